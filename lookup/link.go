@@ -1,0 +1,154 @@
+package lookup
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Where a linked number came from (the link's via set).
+const (
+	ViaDropoff = "dropoff" // the delivery order's dropoff phone
+	ViaAccount = "account" // the customer's account phone
+)
+
+// Outcome is what Link did.
+type Outcome string
+
+// The outcomes of Link.
+const (
+	Linked    Outcome = "linked"    // the link is new, or was unlinked and a later order brought it back
+	Refreshed Outcome = "refreshed" // the link existed and the sighting changed it
+	Unchanged Outcome = "unchanged" // the sighting was already part of the link (a duplicate)
+)
+
+// TimeLayout is how times are stored: RFC 3339 in UTC with exactly three
+// fractional digits, so that DynamoDB's string comparison orders them.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// ErrInvalidSighting is wrapped by every error about a sighting or key that
+// cannot be written (bad cognito id, phone not E.164, ...): retrying cannot fix it.
+var ErrInvalidSighting = errors.New("invalid sighting")
+
+var (
+	cognitoIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:@+-]{1,128}$`)
+	e164Pattern      = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	sourcePattern    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+)
+
+// Sighting is one piece of evidence that a customer uses a phone number: an
+// order committed at OccurredAt.
+type Sighting struct {
+	CognitoID  string
+	Phone      string // E.164, as returned by Normalizer.Normalize
+	Via        string // ViaDropoff or ViaAccount
+	Source     string // the producer: graphql, fulfillment
+	OrderID    string
+	OccurredAt time.Time
+	Brand      string
+}
+
+// Link is a stored link between a customer and a phone number.
+type Link struct {
+	CognitoID    string     `json:"cognitoId"`
+	Phone        string     `json:"phone"`
+	FirstSeenAt  time.Time  `json:"firstSeenAt"`
+	LastSeenAt   time.Time  `json:"lastSeenAt"`
+	FirstOrderID string     `json:"firstOrderId"`
+	LastOrderID  string     `json:"lastOrderId"`
+	Sources      []string   `json:"sources"`
+	Via          []string   `json:"via"`
+	Brand        string     `json:"brand,omitempty"`
+	NormVersion  string     `json:"normVersion,omitempty"`
+	UnlinkedAt   *time.Time `json:"unlinkedAt,omitempty"`
+	Active       bool       `json:"active"`
+}
+
+// ValidateCognitoID checks that id can be part of a key: letters, digits and
+// -_.:@+, 1 to 128 characters. No input can so reach into another record's key.
+func ValidateCognitoID(id string) error {
+	if !cognitoIDPattern.MatchString(id) {
+		return fmt.Errorf("%w: cognito id must be 1-128 of letters, digits and -_.:@+", ErrInvalidSighting)
+	}
+	return nil
+}
+
+// ValidatePhone checks that phone is in E.164 form.
+func ValidatePhone(phone string) error {
+	if !e164Pattern.MatchString(phone) {
+		return fmt.Errorf("%w: phone is not E.164", ErrInvalidSighting)
+	}
+	return nil
+}
+
+// Validate reports whether s can be written.
+func (s Sighting) Validate() error {
+	if err := ValidateCognitoID(s.CognitoID); err != nil {
+		return err
+	}
+	if err := ValidatePhone(s.Phone); err != nil {
+		return err
+	}
+	switch {
+	case s.Via != ViaDropoff && s.Via != ViaAccount:
+		return fmt.Errorf("%w: via %q", ErrInvalidSighting, s.Via)
+	case !sourcePattern.MatchString(s.Source):
+		return fmt.Errorf("%w: source %q", ErrInvalidSighting, s.Source)
+	case s.OrderID == "" || len(s.OrderID) > 512:
+		return fmt.Errorf("%w: order id must be 1-512 bytes", ErrInvalidSighting)
+	case s.OccurredAt.IsZero() || s.OccurredAt.Year() > 9999 || s.OccurredAt.UTC().Year() < 1:
+		return fmt.Errorf("%w: occurredAt out of range", ErrInvalidSighting)
+	case len(s.Brand) > 1024:
+		return fmt.Errorf("%w: brand longer than 1024 bytes", ErrInvalidSighting)
+	}
+	return nil
+}
+
+// FormatTime formats t as stored (UTC, millisecond precision).
+func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Millisecond).Format(TimeLayout) }
+
+// seenKey orders sightings: by time, then by order id, so that the first and
+// last orders of a link are well defined even when two share a millisecond.
+type seenKey struct{ at, orderID string }
+
+func (a seenKey) compare(b seenKey) int {
+	if c := strings.Compare(a.at, b.at); c != 0 {
+		return c
+	}
+	return strings.Compare(a.orderID, b.orderID)
+}
+
+// step is the write a sighting needs given the stored link.
+type step int
+
+const (
+	stepNone   step = iota // nothing to change: unchanged
+	stepNewest             // new or newest and visible: the optimistic write
+	stepLast               // newer than lastSeenAt but not after unlinkedAt: move last, stay hidden
+	stepFirst              // older than firstSeenAt: move first
+	stepSets               // between first and last: only sources/via grow
+)
+
+// plan decides the write for sighting s (key k) against the stored link old
+// (nil: no item).
+func plan(old *Link, s Sighting, k seenKey) step {
+	if old == nil {
+		return stepNewest
+	}
+	last := seenKey{FormatTime(old.LastSeenAt), old.LastOrderID}
+	first := seenKey{FormatTime(old.FirstSeenAt), old.FirstOrderID}
+	switch {
+	case k.compare(last) > 0 && old.UnlinkedAt != nil && FormatTime(*old.UnlinkedAt) >= k.at:
+		return stepLast
+	case k.compare(last) > 0:
+		return stepNewest
+	case k.compare(first) < 0:
+		return stepFirst
+	case !slices.Contains(old.Sources, s.Source) || !slices.Contains(old.Via, s.Via):
+		return stepSets
+	}
+	return stepNone
+}

@@ -1,0 +1,45 @@
+//go:build integration
+
+package lookup_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/lookup"
+)
+
+var emu *emulator.Emulators
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	e, err := emulator.Start(ctx, false)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	emu = e
+	code := m.Run()
+	_ = e.Close()
+	os.Exit(code)
+}
+
+// newStore creates a fresh table on dynalite and returns a store on it and
+// the raw client.
+func newStore(t *testing.T, opts ...func(*dynamodb.Options)) (*lookup.Store, *dynamodb.Client) {
+	t.Helper()
+	db := emu.DynamoDBClient(emulator.Config(), opts...)
+	s := lookup.NewStore(db, emulator.UniqueName("links"), "")
+	created, err := s.CreateTable(context.Background(), time.Minute)
+	require.NoError(t, err)
+	require.True(t, created)
+	return s, db
+}

@@ -1,0 +1,393 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Defaults for the table and its index (env LOOKUP_TABLE, LOOKUP_INDEX).
+const (
+	DefaultTable = "phone-lookup"
+	DefaultIndex = "brand-index-2"
+)
+
+// Key prefixes. pk/sk identify a link by customer then phone; pk2/sk2 (the
+// GSI, present only while the link is active) find it by phone.
+const (
+	userPrefix  = "phone_user#"
+	phonePrefix = "phone#"
+	entityLink  = "PhoneLink"
+)
+
+// maxAttempts bounds the conditional writes for one sighting or unlink when
+// concurrent writers keep changing the item under it.
+const maxAttempts = 10
+
+// ErrNotFound is returned by Unlink and Get when there is no such link.
+var ErrNotFound = errors.New("link not found")
+
+// DynamoDB is the part of the DynamoDB client the store uses.
+type DynamoDB interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// Store keeps links in DynamoDB. It is safe for concurrent use.
+type Store struct {
+	db    DynamoDB
+	table string
+	index string
+	// Now is the clock Unlink uses; tests replace it.
+	Now func() time.Time
+}
+
+// NewStore returns a Store on table and its GSI index (empty: the defaults).
+func NewStore(db DynamoDB, table, index string) *Store {
+	if table == "" {
+		table = DefaultTable
+	}
+	if index == "" {
+		index = DefaultIndex
+	}
+	return &Store{db: db, table: table, index: index, Now: time.Now}
+}
+
+// Table returns the table name.
+func (s *Store) Table() string { return s.table }
+
+func linkKey(cognitoID, phone string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": str(userPrefix + cognitoID),
+		"sk": str(phonePrefix + phone),
+	}
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func strSet(v string) types.AttributeValue { return &types.AttributeValueMemberSS{Value: []string{v}} }
+
+// Link records sighting sg. It is idempotent and order-independent: whatever
+// multiset of sightings arrives, in any order and concurrency, the item ends
+// as firstSeenAt/firstOrderId = the earliest sighting, lastSeenAt/lastOrderId/
+// brand/normVersion = the latest, sources and via = the unions, and the link
+// visible (pk2/sk2 present) iff its lastSeenAt is after its unlinkedAt.
+//
+// A new link or a newer order costs one UpdateItem; a duplicate costs one
+// failed conditional UpdateItem (plus a GetItem where the store does not return
+// the item on a failed condition, as dynalite does not).
+func (s *Store) Link(ctx context.Context, sg Sighting) (Outcome, error) {
+	if err := sg.Validate(); err != nil {
+		return "", err
+	}
+	k := seenKey{FormatTime(sg.OccurredAt), sg.OrderID}
+	st := stepNewest
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if st == stepNone {
+			return Unchanged, nil
+		}
+		in := s.linkUpdate(sg, k, st)
+		out, err := s.db.UpdateItem(ctx, in)
+		if err == nil {
+			if st == stepNewest && (len(out.Attributes) == 0 || out.Attributes["pk2"] == nil) {
+				return Linked, nil
+			}
+			return Refreshed, nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return "", fmt.Errorf("link %s: %w", MaskPhone(sg.Phone), err)
+		}
+		old, err := s.itemOnFailure(ctx, ccf.Item, sg.CognitoID, sg.Phone)
+		if err != nil {
+			return "", fmt.Errorf("link %s: %w", MaskPhone(sg.Phone), err)
+		}
+		st = plan(old, sg, k)
+	}
+	return "", fmt.Errorf("link %s: still contended after %d conditional writes", MaskPhone(sg.Phone), maxAttempts)
+}
+
+// itemOnFailure returns the item a failed condition saw: from the error where
+// the store returns it (ReturnValuesOnConditionCheckFailure), else by a
+// consistent read.
+func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.AttributeValue, cognitoID, phone string) (*Link, error) {
+	if len(item) == 0 {
+		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName:      &s.table,
+			Key:            linkKey(cognitoID, phone),
+			ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read after failed condition: %w", err)
+		}
+		item = out.Item
+	}
+	if len(item) == 0 {
+		return nil, nil
+	}
+	return parseLink(item)
+}
+
+var namePattern = regexp.MustCompile(`#[A-Za-z0-9]+`)
+
+// names maps every #name placeholder in exprs to its attribute name. All
+// attribute names go through placeholders, so none can clash with DynamoDB's
+// reserved words.
+func names(exprs ...string) map[string]string {
+	m := map[string]string{}
+	for _, e := range exprs {
+		for _, n := range namePattern.FindAllString(e, -1) {
+			m[n] = n[1:]
+		}
+	}
+	return m
+}
+
+// linkUpdate builds the conditional UpdateItem for step st.
+func (s *Store) linkUpdate(sg Sighting, k seenKey, st step) *dynamodb.UpdateItemInput {
+	vals := map[string]types.AttributeValue{
+		":t":   str(k.at),
+		":o":   str(k.orderID),
+		":src": strSet(sg.Source),
+		":via": strSet(sg.Via),
+	}
+	const newer = "(#lastSeenAt < :t OR (#lastSeenAt = :t AND #lastOrderId < :o))"
+	var set []string
+	var remove []string
+	var cond string
+	latest := func() {
+		set = append(set, "#lastSeenAt = :t", "#lastOrderId = :o", "#normVersion = :nv")
+		vals[":nv"] = str(NormVersion)
+		if sg.Brand != "" {
+			set = append(set, "#brand = :b")
+			vals[":b"] = str(sg.Brand)
+		} else {
+			remove = append(remove, "#brand")
+		}
+	}
+	switch st {
+	case stepNewest:
+		latest()
+		set = append(set,
+			"#cognitoId = :uid", "#phone = :ph", "#entity = :ent",
+			"#firstSeenAt = if_not_exists(#firstSeenAt, :t)", "#firstOrderId = if_not_exists(#firstOrderId, :o)",
+			"#pk2 = :pk2", "#sk2 = :sk2")
+		vals[":uid"] = str(sg.CognitoID)
+		vals[":ph"] = str(sg.Phone)
+		vals[":ent"] = str(entityLink)
+		vals[":pk2"] = str(phonePrefix + sg.Phone)
+		vals[":sk2"] = str(userPrefix + sg.CognitoID)
+		cond = "attribute_not_exists(#pk) OR (" + newer + " AND (attribute_not_exists(#unlinkedAt) OR #unlinkedAt < :t))"
+	case stepLast:
+		latest()
+		cond = newer + " AND #unlinkedAt >= :t"
+	case stepFirst:
+		set = append(set, "#firstSeenAt = :t", "#firstOrderId = :o")
+		cond = "#firstSeenAt > :t OR (#firstSeenAt = :t AND #firstOrderId > :o)"
+	case stepSets:
+		cond = "attribute_exists(#pk)"
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(set) == 0 {
+		expr = ""
+	}
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	expr += " ADD #sources :src, #via :via"
+	expr = strings.TrimSpace(expr)
+	for v := range vals { // DynamoDB rejects unused values
+		if !strings.Contains(expr, v) && !strings.Contains(cond, v) {
+			delete(vals, v)
+		}
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName:                           &s.table,
+		Key:                                 linkKey(sg.CognitoID, sg.Phone),
+		UpdateExpression:                    aws.String(expr),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names(expr, cond),
+		ExpressionAttributeValues:           vals,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if st == stepNewest {
+		in.ReturnValues = types.ReturnValueAllOld
+	}
+	return in
+}
+
+// Unlink hides the link between cognitoID and phone (E.164) from FindByPhone
+// from now on. Sightings that occurred up to the unlink time (for example a
+// replayed dead-letter message) do not bring it back; a later order does. The
+// unlink time is the later of now and the link's lastSeenAt, so that a
+// sighting already stored always stays hidden. It returns ErrNotFound if there
+// is no such link.
+func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
+	if err := ValidateCognitoID(cognitoID); err != nil {
+		return err
+	}
+	if err := ValidatePhone(phone); err != nil {
+		return err
+	}
+	now := FormatTime(s.Now())
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		const (
+			update = "SET #unlinkedAt = :u REMOVE #pk2, #sk2"
+			cond   = "attribute_exists(#pk) AND #lastSeenAt <= :u AND (attribute_not_exists(#unlinkedAt) OR #unlinkedAt <= :u)"
+		)
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                           &s.table,
+			Key:                                 linkKey(cognitoID, phone),
+			UpdateExpression:                    aws.String(update),
+			ConditionExpression:                 aws.String(cond),
+			ExpressionAttributeNames:            names(update, cond),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(now)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			return nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return fmt.Errorf("unlink %s: %w", MaskPhone(phone), err)
+		}
+		old, err := s.itemOnFailure(ctx, ccf.Item, cognitoID, phone)
+		if err != nil {
+			return fmt.Errorf("unlink %s: %w", MaskPhone(phone), err)
+		}
+		if old == nil {
+			return fmt.Errorf("unlink %s: %w", MaskPhone(phone), ErrNotFound)
+		}
+		// Unlink at the latest time the item knows of, so it stays hidden.
+		if t := FormatTime(old.LastSeenAt); t > now {
+			now = t
+		}
+		if old.UnlinkedAt != nil {
+			if t := FormatTime(*old.UnlinkedAt); t > now {
+				now = t
+			}
+		}
+	}
+	return fmt.Errorf("unlink %s: still contended after %d conditional writes", MaskPhone(phone), maxAttempts)
+}
+
+// Get returns the link between cognitoID and phone, active or not, with a
+// strongly consistent read.
+func (s *Store) Get(ctx context.Context, cognitoID, phone string) (*Link, error) {
+	if err := ValidateCognitoID(cognitoID); err != nil {
+		return nil, err
+	}
+	if err := ValidatePhone(phone); err != nil {
+		return nil, err
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: linkKey(cognitoID, phone), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", MaskPhone(phone), err)
+	}
+	if len(out.Item) == 0 {
+		return nil, ErrNotFound
+	}
+	return parseLink(out.Item)
+}
+
+// FindByPhone returns the active links of phone (E.164), most recently seen
+// first. It reads the GSI, which is eventually consistent: a link written a
+// moment ago may not be there yet.
+func (s *Store) FindByPhone(ctx context.Context, phone string) ([]Link, error) {
+	if err := ValidatePhone(phone); err != nil {
+		return nil, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              &s.index,
+		KeyConditionExpression: aws.String("pk2 = :p AND begins_with(sk2, :u)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": str(phonePrefix + phone), ":u": str(userPrefix),
+		},
+	}
+	links := []Link{}
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("find %s: %w", MaskPhone(phone), err)
+		}
+		for _, item := range page.Items {
+			l, err := parseLink(item)
+			if err != nil {
+				return nil, fmt.Errorf("find %s: %w", MaskPhone(phone), err)
+			}
+			links = append(links, *l)
+		}
+	}
+	slices.SortFunc(links, func(a, b Link) int {
+		if c := b.LastSeenAt.Compare(a.LastSeenAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CognitoID, b.CognitoID)
+	})
+	return links, nil
+}
+
+// parseLink reads a stored item.
+func parseLink(item map[string]types.AttributeValue) (*Link, error) {
+	var l Link
+	var err error
+	get := func(name string) string {
+		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+			return v.Value
+		}
+		return ""
+	}
+	getTime := func(name string) time.Time {
+		v := get(name)
+		if v == "" {
+			return time.Time{}
+		}
+		t, perr := time.Parse(time.RFC3339Nano, v)
+		if perr != nil && err == nil {
+			err = fmt.Errorf("attribute %s: %w", name, perr)
+		}
+		return t
+	}
+	getSet := func(name string) []string {
+		if v, ok := item[name].(*types.AttributeValueMemberSS); ok {
+			s := slices.Clone(v.Value)
+			slices.Sort(s)
+			return s
+		}
+		return []string{}
+	}
+	l.CognitoID = strings.TrimPrefix(get("pk"), userPrefix)
+	l.Phone = strings.TrimPrefix(get("sk"), phonePrefix)
+	l.FirstSeenAt = getTime("firstSeenAt")
+	l.LastSeenAt = getTime("lastSeenAt")
+	l.FirstOrderID = get("firstOrderId")
+	l.LastOrderID = get("lastOrderId")
+	l.Sources = getSet("sources")
+	l.Via = getSet("via")
+	l.Brand = get("brand")
+	l.NormVersion = get("normVersion")
+	if _, ok := item["unlinkedAt"]; ok {
+		t := getTime("unlinkedAt")
+		l.UnlinkedAt = &t
+	}
+	_, l.Active = item["pk2"]
+	if err != nil {
+		return nil, fmt.Errorf("parse link: %w", err)
+	}
+	return &l, nil
+}
