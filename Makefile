@@ -19,7 +19,7 @@ deps: node_modules/.package-lock.json ## install the Go modules and the emulator
 
 run: deps ## start the emulators, create the table, process testdata/events/samples.jsonl, show results
 	$(GO) build -o $(BIN)/phonelookup ./cmd/phonelookup
-	$(EMULATORS) --no-sqs -- ./scripts/demo.sh $(BIN)/phonelookup
+	$(EMULATORS) --no-sqs -- internal/emulator/demo.sh $(BIN)/phonelookup
 
 test: deps ## every test, integration tests against the emulators included
 	$(GO) vet -tags integration ./...

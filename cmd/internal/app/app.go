@@ -1,0 +1,111 @@
+// Package app wires phonelookup's packages together from the environment for
+// the two binaries (cmd/consumer, cmd/phonelookup). It is the only place that
+// reads configuration and builds AWS clients.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/lookup"
+)
+
+// Config is the configuration read from the environment; flags may override
+// fields before Build.
+type Config struct {
+	Table         string // LOOKUP_TABLE, default phone-lookup
+	Index         string // LOOKUP_INDEX, default brand-index-2
+	DefaultRegion string // PHONE_DEFAULT_REGION: region of numbers written without + when the event has no countryCode
+	Concurrency   int    // CONSUMER_CONCURRENCY, default 10
+	LogLevel      string // LOG_LEVEL, default info
+}
+
+// FromEnv reads the configuration; getenv is os.Getenv in production.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Table:         or(getenv("LOOKUP_TABLE"), lookup.DefaultTable),
+		Index:         or(getenv("LOOKUP_INDEX"), lookup.DefaultIndex),
+		DefaultRegion: strings.ToUpper(strings.TrimSpace(getenv("PHONE_DEFAULT_REGION"))),
+		Concurrency:   consumer.DefaultConcurrency,
+		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
+	}
+	if v := getenv("CONSUMER_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return c, fmt.Errorf("CONSUMER_CONCURRENCY=%q: want an integer from 1 to 1000", v)
+		}
+		c.Concurrency = n
+	}
+	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL=%q: %w", c.LogLevel, err)
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Logger returns a JSON logger on w at the configured level.
+func (c Config) Logger(w io.Writer) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(c.LogLevel)
+	if err != nil || c.LogLevel == "" {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// App is the wired service.
+type App struct {
+	Config    Config
+	AWS       aws.Config
+	DynamoDB  *dynamodb.Client
+	Store     *lookup.Store
+	Phones    *lookup.Normalizer
+	Processor *consumer.Processor
+}
+
+// Build loads the AWS configuration the standard way (AWS_REGION,
+// AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB, ...) and wires the store and the
+// processor. It makes no network call.
+func Build(ctx context.Context, c Config) (*App, error) {
+	phones, err := lookup.NewNormalizer(c.DefaultRegion, lookup.DefaultCacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("PHONE_DEFAULT_REGION: %w", err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg)
+	store := lookup.NewStore(db, c.Table, c.Index)
+	return &App{
+		Config:    c,
+		AWS:       awsCfg,
+		DynamoDB:  db,
+		Store:     store,
+		Phones:    phones,
+		Processor: &consumer.Processor{Linker: store, Phones: phones},
+	}, nil
+}
+
+// Batch returns a batch runner with the configured concurrency.
+func (a *App) Batch(log zerolog.Logger) *consumer.Batch {
+	return &consumer.Batch{Processor: a.Processor, Concurrency: a.Config.Concurrency, Log: log}
+}
+
+// SetupTimeout bounds table creation.
+const SetupTimeout = 5 * time.Minute

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/phonelookup/phonelookup/lookup"
+)
+
+// customerJSON is one customer in find --json.
+type customerJSON struct {
+	CognitoID    string   `json:"cognitoId"`
+	FirstSeenAt  string   `json:"firstSeenAt"`
+	LastSeenAt   string   `json:"lastSeenAt"`
+	FirstOrderID string   `json:"firstOrderId"`
+	LastOrderID  string   `json:"lastOrderId"`
+	Sources      []string `json:"sources"`
+	Via          []string `json:"via"`
+	Brand        string   `json:"brand,omitempty"`
+}
+
+func cmdFind(ctx context.Context, e env, args []string) error {
+	var c common
+	fs := newFlags("find", e, &c)
+	region := fs.String("region", "", "region of a PHONE written without + (default $PHONE_DEFAULT_REGION)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("find takes one PHONE (quote it if it has spaces)")
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	phone, err := a.Phones.Normalize(pos[0], *region)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("cannot normalise the phone number (give it with + and country code, or --region): %w", err)}
+	}
+	links, err := a.Store.FindByPhone(ctx, phone)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := struct {
+			Phone     string         `json:"phone"`
+			Customers []customerJSON `json:"customers"`
+		}{Phone: phone, Customers: []customerJSON{}}
+		for _, l := range links {
+			out.Customers = append(out.Customers, customerJSON{
+				CognitoID: l.CognitoID, FirstSeenAt: lookup.FormatTime(l.FirstSeenAt), LastSeenAt: lookup.FormatTime(l.LastSeenAt),
+				FirstOrderID: l.FirstOrderID, LastOrderID: l.LastOrderID, Sources: l.Sources, Via: l.Via, Brand: l.Brand,
+			})
+		}
+		enc := json.NewEncoder(e.stdout)
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d customer(s)\n", phone, len(links))
+	if len(links) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COGNITO ID\tLAST SEEN\tLAST ORDER\tFIRST SEEN\tFIRST ORDER\tSOURCES\tVIA")
+	for _, l := range links {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.CognitoID,
+			lookup.FormatTime(l.LastSeenAt), l.LastOrderID,
+			lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID,
+			strings.Join(l.Sources, ","), strings.Join(l.Via, ","))
+	}
+	return tw.Flush()
+}
+
+func cmdUnlink(ctx context.Context, e env, args []string) error {
+	var c common
+	fs := newFlags("unlink", e, &c)
+	user := fs.String("user", "", "the customer's Cognito id")
+	phoneArg := fs.String("phone", "", "the phone number")
+	region := fs.String("region", "", "region of a PHONE written without + (default $PHONE_DEFAULT_REGION)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *user == "" || *phoneArg == "" {
+		return usageError("unlink needs --user ID and --phone PHONE")
+	}
+	if err := lookup.ValidateCognitoID(*user); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	phone, err := a.Phones.Normalize(*phoneArg, *region)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("cannot normalise the phone number: %w", err)}
+	}
+	if err := a.Store.Unlink(ctx, *user, phone); err != nil {
+		if errors.Is(err, lookup.ErrNotFound) {
+			return &exitError{code: 1, err: fmt.Errorf("no link between %s and %s", *user, phone)}
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "unlinked %s from %s\n", *user, phone)
+	return nil
+}
