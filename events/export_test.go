@@ -1,0 +1,4 @@
+package events
+
+// OccurredAtPattern exposes occurredAtPattern to the external tests.
+const OccurredAtPattern = occurredAtPattern

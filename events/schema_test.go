@@ -1,0 +1,106 @@
+package events_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/events"
+)
+
+// schemaID is the $id of ordercommitted.schema.json.
+const schemaID = "https://phonelookup.example/schemas/ordercommitted-v1.json"
+
+// compileSchema compiles events.Schema with format assertion on, so that
+// date-time is checked.
+func compileSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(events.Schema))
+	require.NoError(t, err, "parse schema")
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	require.NoError(t, c.AddResource(schemaID, doc), "add schema")
+	sch, err := c.Compile(schemaID)
+	require.NoError(t, err, "compile schema")
+	return sch
+}
+
+// schemaValidate validates an unwrapped event against sch.
+func schemaValidate(t testing.TB, sch *jsonschema.Schema, inner []byte) error {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(inner))
+	require.NoError(t, err, "Unwrap returned invalid JSON %q", inner)
+	return sch.Validate(inst)
+}
+
+// TestSchemaAgreesWithDecode checks every line of every testdata file: the
+// schema accepts the unwrapped event exactly when Decode succeeds.
+//
+// Known difference, kept out of the schema's reach by its occurredAt
+// pattern: JSON Schema's date-time (RFC 3339) allows a lower-case t and z
+// and a leap second (23:59:60Z), which time.Parse rejects, and Go's
+// fallback parser allows single-digit hours, a comma before the fraction
+// and offsets of 24 hours or more, which date-time rejects. The pattern,
+// enforced by both, admits only the common profile.
+func TestSchemaAgreesWithDecode(t *testing.T) {
+	sch := compileSchema(t)
+	for _, l := range allJSONL(t) {
+		t.Run(l.Name, func(t *testing.T) {
+			_, _, decodeErr := events.Decode(l.Data)
+			inner, _, err := events.Unwrap(l.Data)
+			if err != nil {
+				assert.Error(t, decodeErr, "Unwrap(%q) = %v but Decode succeeded", l.Data, err)
+				return
+			}
+			schemaErr := schemaValidate(t, sch, inner)
+			assert.Equal(t, decodeErr == nil, schemaErr == nil,
+				"%s (%s): Decode error %v, schema error %v", l.Name, l.Why, decodeErr, schemaErr)
+		})
+	}
+}
+
+func TestSchemaDocument(t *testing.T) {
+	var doc struct {
+		Schema     string `json:"$schema"`
+		ID         string `json:"$id"`
+		Properties struct {
+			OccurredAt struct {
+				Pattern string `json:"pattern"`
+			} `json:"occurredAt"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(events.Schema, &doc))
+	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", doc.Schema, "$schema")
+	assert.Equal(t, schemaID, doc.ID, "$id")
+	assert.Equal(t, events.OccurredAtPattern, doc.Properties.OccurredAt.Pattern,
+		"schema occurredAt pattern differs from the decoder's")
+}
+
+// TestSchemaOccurredAtEdges pins the date-time cases where the pattern
+// is what keeps the schema and the decoder in agreement.
+func TestSchemaOccurredAtEdges(t *testing.T) {
+	sch := compileSchema(t)
+	for _, at := range []string{
+		"2026-11-02t10:15:30.123z",  // RFC 3339, rejected by time.Parse
+		"2026-12-31T23:59:60Z",      // leap second, rejected by time.Parse
+		"2026-11-02T1:15:30Z",       // accepted by Go's lenient fallback
+		"2026-11-02T10:15:30,123Z",  // accepted by Go's lenient fallback
+		"2026-11-02T10:15:30+24:00", // accepted by Go's lenient fallback
+	} {
+		t.Run(at, func(t *testing.T) {
+			body := []byte(`{"eventId":"e","eventType":"OrderCommitted","version":1,"source":"graphql","occurredAt":"` +
+				at + `","order":{"id":"o","fulfillmentType":"delivery"}}`)
+			_, _, err := events.Decode(body)
+			var ie *events.InvalidError
+			require.True(t, errors.As(err, &ie), "Decode(%q) = %v, want *InvalidError", body, err)
+			assert.Equal(t, "occurredAt", ie.Field, "Decode(%q) Field", body)
+			assert.Error(t, schemaValidate(t, sch, body), "schema accepted occurredAt %q", at)
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package events
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Limits of the version-1 contract, in characters (runes).
+const (
+	maxIDLength    = 128
+	maxBrandLength = 128
+)
+
+// occurredAtPattern restricts occurredAt to the common RFC 3339 profile that
+// both time.Parse and JSON Schema's date-time format accept: upper-case T
+// and Z, two-digit fields, no leap second (second 60) and an offset below
+// 24 hours. The schema repeats it as the pattern of occurredAt.
+const occurredAtPattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+
+var occurredAtRE = regexp.MustCompile(occurredAtPattern)
+
+// version decodes the version field, which must be the number 1 (1.0 and
+// 1e0 are 1 too).
+func (d *decoder) version(o object, key string) int {
+	raw := d.raw(o, key, required)
+	if raw == nil {
+		return 0
+	}
+	if jsonKind(raw) != "number" {
+		d.fail(o.child(key), reasonNotNumber)
+		return 0
+	}
+	if !isOne(string(raw)) {
+		reason := "unsupported version"
+		if len(raw) <= 32 {
+			reason += " " + string(raw)
+		}
+		d.fail(o.child(key), reason)
+		return 0
+	}
+	return 1
+}
+
+// isOne reports whether the JSON number n is exactly 1. It compares the
+// decimal digits rather than a float64, so 1.0000000000000000001 is not 1,
+// matching JSON Schema's exact "const": 1.
+func isOne(n string) bool {
+	if strings.HasPrefix(n, "-") {
+		return false
+	}
+	mant, exp, _ := strings.Cut(strings.ToLower(n), "e")
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	// The value is 0.digits × 10^point.
+	point := len(intPart)
+	if exp != "" {
+		e := strings.TrimPrefix(exp, "+")
+		neg := strings.HasPrefix(e, "-")
+		e = strings.TrimPrefix(e, "-")
+		if len(e) > 15 {
+			return false // needs more than 10^15 digits to get back to 1
+		}
+		v := 0
+		for _, c := range e {
+			v = v*10 + int(c-'0')
+		}
+		if neg {
+			v = -v
+		}
+		point += v
+	}
+	trimmed := strings.TrimLeft(digits, "0")
+	point -= len(digits) - len(trimmed)
+	return strings.TrimRight(trimmed, "0") == "1" && point == 1
+}
+
+// timestamp decodes a required RFC 3339 time, keeping its full precision
+// and offset.
+func (d *decoder) timestamp(o object, key string) time.Time {
+	s := d.str(o, key, required)
+	if d.err != nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || !occurredAtRE.MatchString(s) {
+		d.fail(o.child(key), "must be an RFC 3339 date-time like 2026-11-02T10:15:30.123Z")
+		return time.Time{}
+	}
+	return t
+}
+
+// countryCode decodes an optional ISO 3166-1 alpha-2 code of either case and
+// returns it upper-cased.
+func (d *decoder) countryCode(o object, key string) string {
+	s := d.str(o, key, optional)
+	if d.err != nil || o.value(key) == nil {
+		return ""
+	}
+	ok := len(s) == 2 && isASCIILetter(s[0]) && isASCIILetter(s[1])
+	d.check(o.child(key), ok, "must be two ASCII letters (ISO 3166-1 alpha-2)")
+	if !ok {
+		return ""
+	}
+	return strings.ToUpper(s)
+}
+
+// cognitoID decodes an optional Cognito identity; "" means a guest order.
+func (d *decoder) cognitoID(o object, key string) string {
+	s := d.str(o, key, optional)
+	ok := len(s) <= maxIDLength
+	for i := 0; ok && i < len(s); i++ {
+		ok = isCognitoByte(s[i])
+	}
+	d.check(o.child(key), ok, "must be at most 128 characters of A-Z a-z 0-9 _ . : @ + -")
+	if !ok {
+		return ""
+	}
+	return s
+}
+
+func isASCIILetter(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isCognitoByte(c byte) bool {
+	return isASCIILetter(c) || '0' <= c && c <= '9' || strings.IndexByte("_.:@+-", c) >= 0
+}
