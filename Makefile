@@ -17,9 +17,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 deps: node_modules/.package-lock.json ## install the Go modules and the emulators (npm ci)
 	$(GO) mod download
 
-run: deps ## start the emulators, create the table, process testdata/events/samples.jsonl, show results
+run: deps ## start the emulators, create table and queues, publish and consume the samples, show results
 	$(GO) build -o $(BIN)/phonelookup ./cmd/phonelookup
-	$(EMULATORS) --no-sqs -- internal/emulator/demo.sh $(BIN)/phonelookup
+	$(EMULATORS) -- internal/emulator/demo.sh $(BIN)/phonelookup
 
 test: deps ## every test, integration tests against the emulators included
 	$(GO) vet -tags integration ./...

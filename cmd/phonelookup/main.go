@@ -24,12 +24,19 @@ import (
 const usage = `usage: phonelookup COMMAND [flags] [args]
 
 commands:
-  setup                          create the table and its index if absent (idempotent)
+  setup [--queues] [--max-receives N] [--visibility-timeout S]
+                                 create the table and its index (and the queue and its
+                                 dead-letter queue) if absent (idempotent)
   process [FILE|-]...            run events (JSON lines, any envelope) through the pipeline
   find PHONE [--region CC] [--json]
                                  the customers linked to PHONE, most recently seen first
   unlink --user ID --phone PHONE [--region CC]
                                  hide the link from searches; older events do not bring it back
+  publish [FILE|-]... --queue NAME|URL
+                                 send JSON lines as SQS messages (SendMessageBatch)
+  consume --queue NAME|URL [--concurrency N] [--until-empty]
+                                 long-poll worker: process, delete what succeeded
+  dlq depth --queue NAME|URL     the number of messages in a (dead-letter) queue
 
 Every command takes --table and --index (default $LOOKUP_TABLE, $LOOKUP_INDEX).
 Run 'phonelookup COMMAND -h' for its flags.
@@ -98,6 +105,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"process": cmdProcess,
 		"find":    cmdFind,
 		"unlink":  cmdUnlink,
+		"publish": cmdPublish,
+		"consume": cmdConsume,
+		"dlq":     cmdDLQ,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # demo.sh BIN: the body of `make run`, run by emulators.js with the AWS SDK
-# pointed at the local emulators. It creates the table, processes the sample
-# events and shows what support would find.
+# pointed at the local emulators. It creates the table and the queues,
+# publishes the sample events, consumes them until the queue is empty (the
+# invalid ones end in the dead-letter queue) and shows what support would find.
 set -uo pipefail
 bin=$1
 samples=testdata/events/samples.jsonl
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "phonelookup setup"
-"$bin" setup || exit 1
+step "phonelookup setup --queues (visibility timeout 1 s so that the demo's retries are quick)"
+"$bin" setup --queues --max-receives 5 --visibility-timeout 1 || exit 1
 
-step "phonelookup process $samples (the samples include invalid events on purpose)"
-"$bin" process "$samples"
-echo "(exit status $?: 1 means some lines were invalid or failed, as listed above)"
+step "phonelookup publish $samples --queue order-committed"
+"$bin" publish "$samples" --queue order-committed || exit 1
+
+step "phonelookup consume --queue order-committed --until-empty"
+echo "(the samples include 3 invalid events: each is received 5 times, then SQS moves it to the dead-letter queue)"
+LOG_LEVEL=${LOG_LEVEL:-error} "$bin" consume --queue order-committed --until-empty --progress 2s || exit 1
+
+step "dead-letter queue"
+"$bin" dlq depth --queue order-committed-dlq || exit 1
 
 step "find: three spellings of one UK number give the same customers"
 "$bin" find "+44 20 7946 0958" || exit 1

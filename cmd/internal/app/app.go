@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
 
 	"github.com/phonelookup/phonelookup/consumer"
@@ -73,6 +74,7 @@ type App struct {
 	Config    Config
 	AWS       aws.Config
 	DynamoDB  *dynamodb.Client
+	SQS       *sqs.Client
 	Store     *lookup.Store
 	Phones    *lookup.Normalizer
 	Processor *consumer.Processor
@@ -96,6 +98,7 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		Config:    c,
 		AWS:       awsCfg,
 		DynamoDB:  db,
+		SQS:       sqs.NewFromConfig(awsCfg),
 		Store:     store,
 		Phones:    phones,
 		Processor: &consumer.Processor{Linker: store, Phones: phones},

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/phonelookup/phonelookup/consumer"
+)
+
+func cmdConsume(ctx context.Context, e env, args []string) error {
+	var c common
+	fs := newFlags("consume", e, &c)
+	queue := fs.String("queue", defaultQueue, "queue NAME or URL")
+	conc := fs.Int("concurrency", 0, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	untilEmpty := fs.Bool("until-empty", false, "exit once the queue is empty and nothing is in flight")
+	progress := fs.Duration("progress", 5*time.Second, "interval of the progress lines on stderr")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("consume takes no arguments")
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	if *conc > 0 {
+		a.Config.Concurrency = *conc
+	}
+	url, err := queueURL(ctx, a.SQS, *queue)
+	if err != nil {
+		return err
+	}
+	w := &consumer.Worker{
+		SQS: a.SQS, QueueURL: url, Processor: a.Processor, Concurrency: a.Config.Concurrency,
+		UntilEmpty: *untilEmpty, Log: a.Config.Logger(e.stderr), Progress: e.stderr, ProgressEvery: *progress,
+	}
+	start := time.Now()
+	stats, err := w.Run(ctx)
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(e.stderr, "consume: done in %s: %d received, %d deleted, %d delete failures, %d visibility extensions, %.0f events/s\n",
+		el.Round(time.Millisecond), stats.Received, stats.Deleted, stats.DeleteFailed, stats.Extended, float64(stats.Events)/el.Seconds())
+	out, err := json.Marshal(stats.Summary)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, string(out))
+	return nil
+}
