@@ -40,6 +40,9 @@ type Worker struct {
 	// UntilEmpty stops the worker once a receive comes back empty, nothing
 	// is in flight and the queue reports no message, visible or not.
 	UntilEmpty bool
+	// Receivers is the number of receives kept in flight (default
+	// Concurrency/2 + 1).
+	Receivers int
 	// WaitTime is the long-poll wait (default 20 s, 1 s with UntilEmpty).
 	WaitTime time.Duration
 	// Visibility is the queue's visibility timeout; 0: read from the queue.
@@ -103,8 +106,13 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 	jobs := make(chan types.Message, conc)
 	deletes := make(chan types.Message, conc)
 
-	// Receivers: enough that a batch of 10 is always waiting for the processors.
-	receivers := conc/10 + 1
+	// Receivers: enough receives in flight that a batch is always waiting for
+	// the processors (on the emulators a receive of 10 takes longer than a
+	// round of 10 concurrent writes).
+	receivers := w.Receivers
+	if receivers <= 0 {
+		receivers = conc/2 + 1
+	}
 	var recvWG sync.WaitGroup
 	for range receivers {
 		recvWG.Go(func() {

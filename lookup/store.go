@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +24,6 @@ const (
 const (
 	userPrefix  = "phone_user#"
 	phonePrefix = "phone#"
-	entityLink  = "PhoneLink"
 )
 
 // maxAttempts bounds the conditional writes for one sighting or unlink when
@@ -139,85 +137,69 @@ func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.Attribu
 	return parseLink(item)
 }
 
-var namePattern = regexp.MustCompile(`#[A-Za-z0-9]+`)
+// gate is the attribute a sighting's key ("<time>#<orderId>") must exceed to
+// become the latest visible sighting: max(lastSeenAt#lastOrderId, unlinkedAt$).
+// '$' sorts after '#', so a sighting at the unlink time itself stays below it.
+// One comparison keeps the common write's condition short, which matters:
+// dynalite spends most of a conditional write parsing its expressions.
+func gateKey(k seenKey) string { return k.at + "#" + k.orderID }
 
-// names maps every #name placeholder in exprs to its attribute name. All
-// attribute names go through placeholders, so none can clash with DynamoDB's
-// reserved words.
-func names(exprs ...string) map[string]string {
-	m := map[string]string{}
-	for _, e := range exprs {
-		for _, n := range namePattern.FindAllString(e, -1) {
-			m[n] = n[1:]
-		}
-	}
-	return m
-}
+func unlinkGate(at string) string { return at + "$" }
 
-// linkUpdate builds the conditional UpdateItem for step st.
+// linkUpdate builds the conditional UpdateItem for step st. Attribute names
+// are constants of this package, none a DynamoDB reserved word (dynalite
+// checks), so the expressions use them directly.
 func (s *Store) linkUpdate(sg Sighting, k seenKey, st step) *dynamodb.UpdateItemInput {
 	vals := map[string]types.AttributeValue{
-		":t":   str(k.at),
-		":o":   str(k.orderID),
 		":src": strSet(sg.Source),
 		":via": strSet(sg.Via),
 	}
-	const newer = "(#lastSeenAt < :t OR (#lastSeenAt = :t AND #lastOrderId < :o))"
-	var set []string
-	var remove []string
+	var set, remove []string
 	var cond string
 	latest := func() {
-		set = append(set, "#lastSeenAt = :t", "#lastOrderId = :o", "#normVersion = :nv")
-		vals[":nv"] = str(NormVersion)
+		set = append(set, "lastSeenAt = :t", "lastOrderId = :o", "normVersion = :nv")
+		vals[":t"], vals[":o"], vals[":nv"] = str(k.at), str(k.orderID), str(NormVersion)
 		if sg.Brand != "" {
-			set = append(set, "#brand = :b")
+			set = append(set, "brand = :b")
 			vals[":b"] = str(sg.Brand)
 		} else {
-			remove = append(remove, "#brand")
+			remove = append(remove, "brand")
 		}
 	}
 	switch st {
 	case stepNewest:
 		latest()
-		set = append(set,
-			"#cognitoId = :uid", "#phone = :ph", "#entity = :ent",
-			"#firstSeenAt = if_not_exists(#firstSeenAt, :t)", "#firstOrderId = if_not_exists(#firstOrderId, :o)",
-			"#pk2 = :pk2", "#sk2 = :sk2")
-		vals[":uid"] = str(sg.CognitoID)
-		vals[":ph"] = str(sg.Phone)
-		vals[":ent"] = str(entityLink)
+		set = append(set, "gate = :k",
+			"firstSeenAt = if_not_exists(firstSeenAt, :t)", "firstOrderId = if_not_exists(firstOrderId, :o)",
+			"pk2 = :pk2", "sk2 = :sk2")
+		vals[":k"] = str(gateKey(k))
 		vals[":pk2"] = str(phonePrefix + sg.Phone)
 		vals[":sk2"] = str(userPrefix + sg.CognitoID)
-		cond = "attribute_not_exists(#pk) OR (" + newer + " AND (attribute_not_exists(#unlinkedAt) OR #unlinkedAt < :t))"
+		cond = "attribute_not_exists(pk) OR gate < :k"
 	case stepLast:
 		latest()
-		cond = newer + " AND #unlinkedAt >= :t"
+		vals[":k"] = str(gateKey(k))
+		cond = "gate > :k AND (lastSeenAt < :t OR (lastSeenAt = :t AND lastOrderId < :o))"
 	case stepFirst:
-		set = append(set, "#firstSeenAt = :t", "#firstOrderId = :o")
-		cond = "#firstSeenAt > :t OR (#firstSeenAt = :t AND #firstOrderId > :o)"
+		set = append(set, "firstSeenAt = :t", "firstOrderId = :o")
+		vals[":t"], vals[":o"] = str(k.at), str(k.orderID)
+		cond = "firstSeenAt > :t OR (firstSeenAt = :t AND firstOrderId > :o)"
 	case stepSets:
-		cond = "attribute_exists(#pk)"
+		cond = "attribute_exists(pk)"
 	}
-	expr := "SET " + strings.Join(set, ", ")
-	if len(set) == 0 {
-		expr = ""
+	var expr []string
+	if len(set) > 0 {
+		expr = append(expr, "SET "+strings.Join(set, ", "))
 	}
 	if len(remove) > 0 {
-		expr += " REMOVE " + strings.Join(remove, ", ")
+		expr = append(expr, "REMOVE "+strings.Join(remove, ", "))
 	}
-	expr += " ADD #sources :src, #via :via"
-	expr = strings.TrimSpace(expr)
-	for v := range vals { // DynamoDB rejects unused values
-		if !strings.Contains(expr, v) && !strings.Contains(cond, v) {
-			delete(vals, v)
-		}
-	}
+	expr = append(expr, "ADD sources :src, via :via")
 	in := &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
 		Key:                                 linkKey(sg.CognitoID, sg.Phone),
-		UpdateExpression:                    aws.String(expr),
+		UpdateExpression:                    aws.String(strings.Join(expr, " ")),
 		ConditionExpression:                 aws.String(cond),
-		ExpressionAttributeNames:            names(expr, cond),
 		ExpressionAttributeValues:           vals,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
@@ -242,17 +224,13 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 	}
 	now := FormatTime(s.Now())
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		const (
-			update = "SET #unlinkedAt = :u REMOVE #pk2, #sk2"
-			cond   = "attribute_exists(#pk) AND #lastSeenAt <= :u AND (attribute_not_exists(#unlinkedAt) OR #unlinkedAt <= :u)"
-		)
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                           &s.table,
-			Key:                                 linkKey(cognitoID, phone),
-			UpdateExpression:                    aws.String(update),
-			ConditionExpression:                 aws.String(cond),
-			ExpressionAttributeNames:            names(update, cond),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(now)},
+			TableName:        &s.table,
+			Key:              linkKey(cognitoID, phone),
+			UpdateExpression: aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
+			ConditionExpression: aws.String("attribute_exists(pk) AND lastSeenAt <= :u AND " +
+				"(attribute_not_exists(unlinkedAt) OR unlinkedAt <= :u)"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(now), ":g": str(unlinkGate(now))},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {

@@ -22,13 +22,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// Emulators is a running emulators.js process.
+// Emulators are running emulator processes: dynalite, and local-aws-sqs if
+// asked for, each in its own node process (its own event loop, as the real
+// services are separate), both on 127.0.0.1.
 type Emulators struct {
-	DynamoDB string `json:"dynamodb"` // endpoint URL
-	SQS      string `json:"sqs"`      // endpoint URL
+	DynamoDB string // endpoint URL
+	SQS      string // endpoint URL, "" if not started
 
+	procs []*proc
+}
+
+// proc is one emulators.js process.
+type proc struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	done  chan error
@@ -37,6 +45,31 @@ type Emulators struct {
 // Start starts the emulators and waits until they listen. sqs=false starts
 // only dynalite.
 func Start(ctx context.Context, sqs bool) (*Emulators, error) {
+	e := &Emulators{}
+	var ep struct {
+		DynamoDB string `json:"dynamodb"`
+		SQS      string `json:"sqs"`
+	}
+	p, err := startProc(ctx, "--no-sqs", &ep)
+	if err != nil {
+		return nil, err
+	}
+	e.procs = append(e.procs, p)
+	e.DynamoDB = ep.DynamoDB
+	if sqs {
+		p, err := startProc(ctx, "--no-dynamodb", &ep)
+		if err != nil {
+			_ = e.Close()
+			return nil, err
+		}
+		e.procs = append(e.procs, p)
+		e.SQS = ep.SQS
+	}
+	return e, nil
+}
+
+// startProc starts emulators.js with flag and decodes its ready line into ep.
+func startProc(ctx context.Context, flag string, ep any) (*proc, error) {
 	root, err := Root()
 	if err != nil {
 		return nil, err
@@ -44,11 +77,7 @@ func Start(ctx context.Context, sqs bool) (*Emulators, error) {
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "dynalite")); err != nil {
 		return nil, fmt.Errorf("emulators not installed: run `npm ci` in %s: %w", root, err)
 	}
-	args := []string{filepath.Join(root, "internal", "emulator", "emulators.js")}
-	if !sqs {
-		args = append(args, "--no-sqs")
-	}
-	cmd := exec.Command("node", args...)
+	cmd := exec.Command("node", filepath.Join(root, "internal", "emulator", "emulators.js"), flag)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -61,16 +90,16 @@ func Start(ctx context.Context, sqs bool) (*Emulators, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start emulators: %w", err)
 	}
-	e := &Emulators{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
 	ready := make(chan error, 1)
 	go func() {
 		line, err := bufio.NewReader(stdout).ReadString('\n')
 		if err == nil {
-			err = json.Unmarshal([]byte(line), e)
+			err = json.Unmarshal([]byte(line), ep)
 		}
 		ready <- err
 		_, _ = io.Copy(io.Discard, stdout)
-		e.done <- cmd.Wait()
+		p.done <- cmd.Wait()
 	}()
 	select {
 	case err = <-ready:
@@ -83,17 +112,19 @@ func Start(ctx context.Context, sqs bool) (*Emulators, error) {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("start emulators: %w", err)
 	}
-	return e, nil
+	return p, nil
 }
 
 // Close stops the emulators.
 func (e *Emulators) Close() error {
-	_ = e.stdin.Close()
-	select {
-	case <-e.done:
-	case <-time.After(5 * time.Second):
-		_ = e.cmd.Process.Kill()
-		<-e.done
+	for _, p := range e.procs {
+		_ = p.stdin.Close()
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
 	}
 	return nil
 }
@@ -115,6 +146,13 @@ func Config() aws.Config {
 func (e *Emulators) DynamoDBClient(cfg aws.Config, opts ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(e.DynamoDB)
+	}}, opts...)...)
+}
+
+// SQSClient returns a client of the SQS emulator (started with sqs=true).
+func (e *Emulators) SQSClient(cfg aws.Config, opts ...func(*sqs.Options)) *sqs.Client {
+	return sqs.NewFromConfig(cfg, append([]func(*sqs.Options){func(o *sqs.Options) {
+		o.BaseEndpoint = aws.String(e.SQS)
 	}}, opts...)...)
 }
 
