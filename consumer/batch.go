@@ -37,6 +37,7 @@ type Batch struct {
 	StartMargin  time.Duration
 	ReturnMargin time.Duration
 	Log          zerolog.Logger
+	Metrics      *Metrics // nil: no metrics
 }
 
 // Run processes msgs and returns one result per message, in order. A record
@@ -145,6 +146,9 @@ func (b *Batch) HandleSQS(ctx context.Context, ev lambdaevents.SQSEvent) lambdae
 			resp.BatchItemFailures = append(resp.BatchItemFailures,
 				lambdaevents.SQSBatchItemFailure{ItemIdentifier: msgs[i].ID})
 		}
+	}
+	if err := b.Metrics.Batch(results, time.Since(start)); err != nil {
+		b.Log.Warn().Err(err).Msg("metrics not written")
 	}
 	b.Log.Info().Int("events", sum.Events).Int("linked", sum.Linked).Int("refreshed", sum.Refreshed).
 		Int("unchanged", sum.Unchanged).Int("skipped", sum.Skipped).Int("invalid", sum.Invalid).

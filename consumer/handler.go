@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -52,8 +53,13 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		if json.Unmarshal(payload, &env) == nil {
 			id = env.ID
 		}
-		r := b.Run(ctx, []Message{{ID: id, Body: payload}})[0]
+		start := time.Now()
+		results := b.Run(ctx, []Message{{ID: id, Body: payload}})
+		r := results[0]
 		r.Log(b.Log, id)
+		if err := b.Metrics.Batch(results, time.Since(start)); err != nil {
+			b.Log.Warn().Err(err).Msg("metrics not written")
+		}
 		if !r.Outcome.OK() {
 			return nil, fmt.Errorf("event %s %s (%s): %w", r.EventID, r.Outcome, r.Reason, r.Err)
 		}

@@ -24,8 +24,8 @@ func main() {
 
 // run wires the handler from the environment and starts the Lambda runtime
 // loop, which does not return.
-func run(ctx context.Context, _ []string, getenv func(string) string, _, stderr io.Writer) error {
-	h, err := newHandler(ctx, getenv, stderr)
+func run(ctx context.Context, _ []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	h, err := newHandler(ctx, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -33,8 +33,9 @@ func run(ctx context.Context, _ []string, getenv func(string) string, _, stderr 
 	return nil
 }
 
-// newHandler builds the Lambda handler; logs go to stderr as JSON.
-func newHandler(ctx context.Context, getenv func(string) string, stderr io.Writer) (*consumer.Handler, error) {
+// newHandler builds the Lambda handler: logs go to stderr as JSON, EMF
+// metric lines to stdout; both end in the function's log group.
+func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*consumer.Handler, error) {
 	cfg, err := app.FromEnv(getenv)
 	if err != nil {
 		return nil, err
@@ -43,5 +44,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
-	return &consumer.Handler{Batch: a.Batch(cfg.Logger(stderr))}, nil
+	b := a.Batch(cfg.Logger(stderr))
+	b.Metrics = &consumer.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}
+	return &consumer.Handler{Batch: b}, nil
 }

@@ -29,6 +29,11 @@ type Config struct {
 	DefaultRegion string // PHONE_DEFAULT_REGION: region of numbers written without + when the event has no countryCode
 	Concurrency   int    // CONSUMER_CONCURRENCY, default 10
 	LogLevel      string // LOG_LEVEL, default info
+	// MetricsNamespace (METRICS_NAMESPACE, default PhoneLookup) and
+	// MetricsDimensions (METRICS_DIMENSIONS, "Name=value,..."; default
+	// Service=phonelookup) shape the EMF metrics of the Lambda.
+	MetricsNamespace  string
+	MetricsDimensions map[string]string
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -47,10 +52,32 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Concurrency = n
 	}
+	c.MetricsNamespace = or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
+	dims, err := parseDimensions(or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
+	if err != nil {
+		return c, fmt.Errorf("METRICS_DIMENSIONS: %w", err)
+	}
+	c.MetricsDimensions = dims
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL=%q: %w", c.LogLevel, err)
 	}
 	return c, nil
+}
+
+// parseDimensions reads "Name=value,Name2=value2" (at most 30 dimensions).
+func parseDimensions(s string) (map[string]string, error) {
+	dims := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("%q: want Name=value pairs separated by commas", kv)
+		}
+		dims[k] = v
+	}
+	if len(dims) > 30 {
+		return nil, fmt.Errorf("%d dimensions: at most 30", len(dims))
+	}
+	return dims, nil
 }
 
 func or(v, def string) string {

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/awslabs/goformation/v7"
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/intrinsics"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
+)
+
+const templatePath = "../../deploy/template.yaml"
+
+// loadTemplate parses the SAM template twice with goformation: typed, with
+// intrinsics resolved (parameters take their defaults), and raw, as JSON with
+// the intrinsic functions left in place.
+func loadTemplate(t *testing.T) (*cloudformation.Template, map[string]any) {
+	t.Helper()
+	tpl, err := goformation.Open(templatePath)
+	require.NoError(t, err)
+	data, err := os.ReadFile(templatePath)
+	require.NoError(t, err)
+	js, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{NoProcess: true})
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(js, &raw))
+	return tpl, raw
+}
+
+// at walks raw by keys (map keys or list indexes).
+func at(t *testing.T, v any, path ...string) any {
+	t.Helper()
+	for _, p := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[p]
+		case []any:
+			i, err := strconv.Atoi(p)
+			require.NoError(t, err)
+			require.Less(t, i, len(x), "index %s", p)
+			v = x[i]
+		default:
+			t.Fatalf("path %v: %s is not in %T", path, p, v)
+		}
+	}
+	return v
+}
+
+func resources(t *testing.T, raw map[string]any, typ string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for name, r := range at(t, raw, "Resources").(map[string]any) {
+		if r.(map[string]any)["Type"] == typ {
+			out[name] = r.(map[string]any)
+		}
+	}
+	return out
+}
+
+func TestTemplateFunction(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	f, err := tpl.GetServerlessFunctionWithName("ConsumerFunction")
+	require.NoError(t, err)
+	assert.Equal(t, "provided.al2023", *f.Runtime)
+	assert.Equal(t, "bootstrap", *f.Handler)
+	assert.Equal(t, []string{"arm64"}, f.Architectures, "default architecture")
+
+	// The env names the template sets are exactly names the code reads.
+	read := map[string]bool{}
+	_, err = app.FromEnv(func(k string) string { read[k] = true; return "" })
+	require.NoError(t, err)
+	set := slices.Sorted(maps.Keys(f.Environment.Variables))
+	for _, k := range set {
+		assert.True(t, read[k], "template sets %s, which the code never reads", k)
+	}
+	for _, k := range []string{"LOOKUP_TABLE", "LOOKUP_INDEX", "CONSUMER_CONCURRENCY", "LOG_LEVEL", "METRICS_NAMESPACE"} {
+		assert.Contains(t, set, k)
+	}
+}
+
+func TestTemplateEventSourceMapping(t *testing.T) {
+	tpl, raw := loadTemplate(t)
+	m, err := tpl.GetLambdaEventSourceMappingWithName("QueueEventSource")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ReportBatchItemFailures"}, m.FunctionResponseTypes)
+	require.NotNil(t, m.ScalingConfig)
+	assert.Equal(t, map[string]any{"Ref": "MaximumConcurrency"},
+		at(t, raw, "Resources", "QueueEventSource", "Properties", "ScalingConfig", "MaximumConcurrency"))
+	assert.Equal(t, map[string]any{"Ref": "BatchSize"}, at(t, raw, "Resources", "QueueEventSource", "Properties", "BatchSize"))
+	assert.Equal(t, map[string]any{"Ref": "MaximumBatchingWindowInSeconds"},
+		at(t, raw, "Resources", "QueueEventSource", "Properties", "MaximumBatchingWindowInSeconds"))
+}
+
+func TestTemplateQueues(t *testing.T) {
+	tpl, raw := loadTemplate(t)
+	for _, name := range []string{"Queue", "DeadLetterQueue", "RuleDeadLetterQueue"} {
+		q, err := tpl.GetSQSQueueWithName(name)
+		require.NoError(t, err)
+		require.NotNil(t, q.SqsManagedSseEnabled, "%s: SSE", name)
+		assert.True(t, *q.SqsManagedSseEnabled, "%s: SSE", name)
+	}
+	q := at(t, raw, "Resources", "Queue", "Properties")
+	assert.Equal(t, map[string]any{"Ref": "MaxReceiveCount"}, at(t, q, "RedrivePolicy", "maxReceiveCount"))
+	assert.Equal(t, map[string]any{"Fn::GetAtt": "DeadLetterQueue.Arn"}, at(t, q, "RedrivePolicy", "deadLetterTargetArn"))
+
+	// Visibility timeout >= 6x the function timeout, for every timeout the
+	// template allows.
+	assert.Equal(t, map[string]any{"Fn::FindInMap": []any{"VisibilityByTimeout", map[string]any{"Ref": "FunctionTimeout"}, "Seconds"}},
+		at(t, q, "VisibilityTimeout"))
+	allowed := at(t, raw, "Parameters", "FunctionTimeout", "AllowedValues").([]any)
+	require.NotEmpty(t, allowed)
+	for _, v := range allowed {
+		timeout := int(v.(float64))
+		vis := at(t, raw, "Mappings", "VisibilityByTimeout", strconv.Itoa(timeout), "Seconds").(float64)
+		assert.GreaterOrEqual(t, int(vis), 6*timeout, "visibility for a %d s function", timeout)
+	}
+
+	// The queue admits only the rule.
+	stmt := at(t, raw, "Resources", "QueuePolicy", "Properties", "PolicyDocument", "Statement").([]any)
+	require.Len(t, stmt, 1)
+	assert.Equal(t, map[string]any{"Service": "events.amazonaws.com"}, at(t, stmt[0], "Principal"))
+	assert.Equal(t, map[string]any{"Fn::GetAtt": "OrderCommittedRule.Arn"}, at(t, stmt[0], "Condition", "ArnEquals", "aws:SourceArn"))
+
+	// The rule matches OrderCommitted and has its own DLQ.
+	rule := at(t, raw, "Resources", "OrderCommittedRule", "Properties")
+	assert.Equal(t, []any{"OrderCommitted"}, at(t, rule, "EventPattern", "detail-type"))
+	assert.Equal(t, map[string]any{"Fn::GetAtt": "RuleDeadLetterQueue.Arn"}, at(t, rule, "Targets", "0", "DeadLetterConfig", "Arn"))
+}
+
+func TestTemplateTable(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	tb, err := tpl.GetDynamoDBTableWithName("Table")
+	require.NoError(t, err)
+	assert.Equal(t, "CreateTable", tb.AWSCloudFormationCondition, "ExistingTableName replaces the table")
+	require.Len(t, tb.KeySchema, 2)
+	assert.Equal(t, "pk", tb.KeySchema[0].AttributeName)
+	assert.Equal(t, "sk", tb.KeySchema[1].AttributeName)
+	require.Len(t, tb.GlobalSecondaryIndexes, 1)
+	g := tb.GlobalSecondaryIndexes[0]
+	assert.Equal(t, "brand-index-2", g.IndexName)
+	assert.Equal(t, "pk2", g.KeySchema[0].AttributeName)
+	assert.Equal(t, "sk2", g.KeySchema[1].AttributeName)
+	assert.Equal(t, "ALL", *g.Projection.ProjectionType)
+	assert.True(t, *tb.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)
+	assert.True(t, tb.SSESpecification.SSEEnabled)
+}
+
+// TestTemplateIAMHasNoWildcard walks every policy statement of the template
+// (roles and queue policies) and rejects a wildcard action, resource or
+// principal.
+func TestTemplateIAMHasNoWildcard(t *testing.T) {
+	_, raw := loadTemplate(t)
+	statements := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if st, ok := x["Statement"]; ok {
+				for i, s := range st.([]any) {
+					statements++
+					for _, k := range []string{"Action", "NotAction", "Resource", "NotResource", "Principal"} {
+						if val, ok := s.(map[string]any)[k]; ok {
+							b, _ := json.Marshal(val)
+							assert.NotContains(t, string(b), "*", "%s.Statement[%d].%s = %s", path, i, k, b)
+						}
+					}
+				}
+			}
+			for k, c := range x {
+				walk(path+"."+k, c)
+			}
+		case []any:
+			for i, c := range x {
+				walk(path+"["+strconv.Itoa(i)+"]", c)
+			}
+		}
+	}
+	walk("", at(t, raw, "Resources"))
+	assert.GreaterOrEqual(t, statements, 5, "policy statements found")
+
+	// The role allows exactly the calls the code makes.
+	var actions []string
+	for _, s := range at(t, raw, "Resources", "ConsumerRole", "Properties", "Policies", "0", "PolicyDocument", "Statement").([]any) {
+		for _, a := range at(t, s, "Action").([]any) {
+			actions = append(actions, a.(string))
+		}
+	}
+	slices.Sort(actions)
+	assert.Equal(t, []string{
+		"dynamodb:GetItem", "dynamodb:UpdateItem",
+		"logs:CreateLogStream", "logs:PutLogEvents",
+		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
+	}, actions)
+}
+
+func TestTemplateAlarmsAndOutputs(t *testing.T) {
+	_, raw := loadTemplate(t)
+	byMetric := map[string][]string{}
+	for name, a := range resources(t, raw, "AWS::CloudWatch::Alarm") {
+		m := at(t, a, "Properties", "MetricName").(string)
+		b, _ := json.Marshal(at(t, a, "Properties", "Dimensions"))
+		byMetric[m] = append(byMetric[m], name+" "+string(b))
+	}
+	dlq := strings.Join(byMetric["ApproximateNumberOfMessagesVisible"], "\n")
+	assert.Contains(t, dlq, `"DeadLetterQueue.QueueName"`, "an alarm on the DLQ's visible messages")
+	assert.Contains(t, strings.Join(byMetric["ApproximateAgeOfOldestMessage"], ""), `"Queue.QueueName"`)
+	assert.NotEmpty(t, byMetric["Errors"], "function errors alarm")
+	assert.NotEmpty(t, byMetric["Throttles"], "throttles alarm")
+	for _, o := range []string{"QueueUrl", "QueueArn", "TableName"} {
+		assert.NotNil(t, at(t, raw, "Outputs", o), "output %s", o)
+	}
+	lg := at(t, raw, "Resources", "LogGroup", "Properties", "RetentionInDays")
+	assert.Equal(t, map[string]any{"Ref": "LogRetentionDays"}, lg)
+}

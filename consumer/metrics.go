@@ -1,0 +1,99 @@
+package consumer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Metrics writes one CloudWatch Embedded Metric Format (EMF) line per batch
+// to W (the Lambda's stdout, which CloudWatch Logs turns into metrics): no
+// SDK call, no added latency. A nil *Metrics writes nothing.
+type Metrics struct {
+	Namespace  string            // e.g. PhoneLookup
+	Dimensions map[string]string // one dimension set; values are written as root members
+	W          io.Writer
+	Now        func() time.Time // default time.Now
+
+	mu sync.Mutex // one Write per line, lines never interleave
+}
+
+// metricNames are the metrics of a batch, in the order they are declared.
+var metricNames = []struct{ name, unit string }{
+	{"Linked", "Count"}, {"Refreshed", "Count"}, {"Unchanged", "Count"},
+	{"Skipped", "Count"}, {"SkippedGuest", "Count"}, {"SkippedNoPhone", "Count"}, {"SkippedInvalidPhone", "Count"},
+	{"Invalid", "Count"}, {"Failed", "Count"}, {"BatchSize", "Count"}, {"ProcessingTime", "Milliseconds"},
+}
+
+// Batch writes the metrics of one batch.
+func (m *Metrics) Batch(results []Result, elapsed time.Duration) error {
+	if m == nil || m.W == nil {
+		return nil
+	}
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	values := map[string]float64{}
+	for _, r := range results {
+		switch r.Outcome {
+		case Linked:
+			values["Linked"]++
+		case Refreshed:
+			values["Refreshed"]++
+		case Unchanged:
+			values["Unchanged"]++
+		case Skipped:
+			values["Skipped"]++
+			switch r.Reason {
+			case SkipGuest:
+				values["SkippedGuest"]++
+			case SkipNoPhone:
+				values["SkippedNoPhone"]++
+			case SkipInvalidPhone:
+				values["SkippedInvalidPhone"]++
+			}
+		case Invalid:
+			values["Invalid"]++
+		default:
+			values["Failed"]++
+		}
+	}
+	values["BatchSize"] = float64(len(results))
+	values["ProcessingTime"] = float64(elapsed.Microseconds()) / 1000
+
+	type metric struct {
+		Name string `json:"Name"`
+		Unit string `json:"Unit"`
+	}
+	dims := slices.Sorted(maps.Keys(m.Dimensions))
+	decl := make([]metric, len(metricNames))
+	line := map[string]any{}
+	for i, mn := range metricNames {
+		decl[i] = metric{mn.name, mn.unit}
+		line[mn.name] = values[mn.name]
+	}
+	for k, v := range m.Dimensions {
+		line[k] = v
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": now().UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  m.Namespace,
+			"Dimensions": [][]string{dims},
+			"Metrics":    decl,
+		}},
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, err = m.W.Write(append(b, '\n'))
+	return err
+}
