@@ -117,9 +117,9 @@ func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted)
 // failureClass names the kind of a store failure for logs and metrics.
 func failureClass(ctx context.Context, err error) string {
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
-		return "deadline"
-	case errors.Is(err, context.Canceled):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "deadline" // the batch's deadline, not an HTTP client timeout
+	case ctx.Err() != nil:
 		return "canceled"
 	}
 	return "store"

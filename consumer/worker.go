@@ -83,6 +83,9 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 		}
 		w.Visibility = v
 	}
+	if w.Visibility < time.Second {
+		return WorkerStats{}, fmt.Errorf("visibility timeout %s: want at least 1s", w.Visibility)
+	}
 	wait := w.WaitTime
 	if wait <= 0 {
 		wait = 20 * time.Second
@@ -138,6 +141,9 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 					if w.UntilEmpty && pending.Load() == 0 && w.queueEmpty(recvCtx) {
 						stopReceiving()
 						return
+					}
+					if wait < time.Second {
+						sleep(recvCtx, 50*time.Millisecond) // short polling: do not spin on an empty queue
 					}
 					continue
 				}
