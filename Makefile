@@ -3,6 +3,8 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 BIN := bin
+ARCH ?= arm64
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
 
 .PHONY: help deps run test unit bench build lint clean
@@ -31,9 +33,13 @@ unit: ## unit tests only (no emulators)
 bench: deps ## benchmarks (per-event CPU path, batch concurrency)
 	$(GO) test -tags integration -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
 
-build: ## the Lambda bootstrap (arm64) and the CLI
-	$(GO) build -trimpath -o $(BIN)/phonelookup ./cmd/phonelookup
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '-s -w' -o dist/arm64/bootstrap ./cmd/consumer
+build: ## the CLI, and the Lambda bootstrap (ARCH=arm64|amd64) zipped under dist/
+	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/phonelookup ./cmd/phonelookup
+	rm -rf dist/lambda && mkdir -p dist/lambda
+	GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath \
+		-ldflags '-s -w -X main.version=$(VERSION)' -o dist/lambda/bootstrap ./cmd/consumer
+	cd dist/lambda && rm -f ../phonelookup-consumer-$(ARCH).zip && zip -q -X ../phonelookup-consumer-$(ARCH).zip bootstrap
+	@ls -l dist/lambda/bootstrap dist/phonelookup-consumer-$(ARCH).zip
 
 lint: ## gofmt, go vet
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"

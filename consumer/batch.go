@@ -77,15 +77,21 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
+	tooLate := func() bool { return hasDeadline && time.Until(deadline) < startMargin || workCtx.Err() != nil }
 	for i, m := range msgs {
-		if hasDeadline && time.Until(deadline) < startMargin || workCtx.Err() != nil {
+		if tooLate() {
 			break // the rest is failed below, never started
 		}
+		acquired := false
 		select {
 		case sem <- struct{}{}:
+			acquired = true
 		case <-workCtx.Done():
 		}
-		if workCtx.Err() != nil {
+		if tooLate() { // waiting for a slot may have taken us inside the margin
+			if acquired {
+				<-sem
+			}
 			break
 		}
 		wg.Add(1)

@@ -15,6 +15,9 @@ import (
 	"github.com/phonelookup/phonelookup/consumer"
 )
 
+// version is stamped by make build (-X main.version=...).
+var version = "dev"
+
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "consumer:", err)
@@ -44,7 +47,8 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
-	b := a.Batch(cfg.Logger(stderr))
+	log := cfg.Logger(stderr).With().Str("version", version).Logger()
+	b := a.Batch(log)
 	b.Metrics = &consumer.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}
 	return &consumer.Handler{Batch: b}, nil
 }

@@ -42,6 +42,9 @@ Every command takes --table and --index (default $LOOKUP_TABLE, $LOOKUP_INDEX).
 Run 'phonelookup COMMAND -h' for its flags.
 `
 
+// version is stamped by make build (-X main.version=...).
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
@@ -92,6 +95,10 @@ type env struct {
 
 // run runs the command in args; it is main without the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 1 && (args[0] == "version" || args[0] == "--version") {
+		fmt.Fprintln(stdout, "phonelookup", version)
+		return nil
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
 		if len(args) == 0 {

@@ -1,0 +1,189 @@
+//go:build integration
+
+package consumer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/lookup"
+)
+
+var batchEmu *emulator.Emulators
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	e, err := emulator.Start(ctx, false)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	batchEmu = e
+	code := m.Run()
+	_ = e.Close()
+	os.Exit(code)
+}
+
+// newBatchStore creates a fresh table on dynalite and returns a store
+// on it and the raw client.
+func newBatchStore(t *testing.T) (*lookup.Store, *dynamodb.Client) {
+	t.Helper()
+	db := batchEmu.DynamoDBClient(emulator.Config())
+	s := lookup.NewStore(db, emulator.UniqueName("consumer"), "")
+	created, err := s.CreateTable(context.Background(), time.Minute)
+	require.NoError(t, err)
+	require.True(t, created, "CreateTable of a fresh table = exists, want created")
+	return s, db
+}
+
+// scanLinkTable returns every item of table, each rendered canonically (keys
+// and string sets sorted), sorted.
+func scanLinkTable(t *testing.T, db *dynamodb.Client, table string) []string {
+	t.Helper()
+	var items []string
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		require.NoError(t, err, "Scan(%s)", table)
+		for _, item := range page.Items {
+			items = append(items, renderLinkItem(t, item))
+		}
+	}
+	slices.Sort(items)
+	return items
+}
+
+func renderLinkItem(t *testing.T, item map[string]types.AttributeValue) string {
+	t.Helper()
+	keys := make([]string, 0, len(item))
+	for k := range item {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var sb strings.Builder
+	for _, k := range keys {
+		switch v := item[k].(type) {
+		case *types.AttributeValueMemberS:
+			fmt.Fprintf(&sb, "%s=S:%q ", k, v.Value)
+		case *types.AttributeValueMemberN:
+			fmt.Fprintf(&sb, "%s=N:%s ", k, v.Value)
+		case *types.AttributeValueMemberSS:
+			ss := slices.Clone(v.Value)
+			slices.Sort(ss)
+			fmt.Fprintf(&sb, "%s=SS:%q ", k, ss)
+		case *types.AttributeValueMemberBOOL:
+			fmt.Fprintf(&sb, "%s=BOOL:%v ", k, v.Value)
+		default:
+			t.Fatalf("attribute %s: unexpected type %T", k, v)
+		}
+	}
+	return sb.String()
+}
+
+func TestHandleSQSPartialFailureDynalite(t *testing.T) {
+	store, db := newBatchStore(t)
+	phones, err := lookup.NewNormalizer("", lookup.DefaultCacheSize)
+	require.NoError(t, err)
+	newBatch := func(log zerolog.Logger) *consumer.Batch {
+		return &consumer.Batch{
+			Processor:   &consumer.Processor{Linker: store, Phones: phones},
+			Concurrency: 4,
+			Log:         log,
+		}
+	}
+
+	// Ten records; records 3 and 7 (1-based) are invalid, the others are
+	// valid delivery events of distinct users.
+	type want struct{ user, phone, order string }
+	var (
+		ids, bodies []string
+		links       []want
+	)
+	const (
+		notJSON   = `{"eventId":"evt-3","eventType":"OrderCommitted",`
+		noOrderID = `{"eventId":"evt-7","eventType":"OrderCommitted","version":1,"source":"graphql",` +
+			`"occurredAt":"2026-11-02T10:15:30Z","order":{"fulfillmentType":"delivery","countryCode":"GB",` +
+			`"delivery":{"dropoff":{"phoneNumber":"020 7946 0007"}}},"user":{"cognitoId":"user-7"}}`
+	)
+	for n := 1; n <= 10; n++ {
+		id := fmt.Sprintf("msg-%02d", n)
+		ids = append(ids, id)
+		switch n {
+		case 3:
+			bodies = append(bodies, notJSON)
+		case 7:
+			bodies = append(bodies, noOrderID)
+		default:
+			user, order := fmt.Sprintf("user-%02d", n), fmt.Sprintf("ord-%02d", n)
+			bodies = append(bodies, deliveryBody(order, user, fmt.Sprintf("020 7946 00%02d", n)))
+			links = append(links, want{user, fmt.Sprintf("+44207946%04d", n), order})
+		}
+	}
+	ev := sqsEvent(ids, bodies)
+	wantFailures := []string{"msg-03", "msg-07"}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	resp := newBatch(zerolog.Nop()).HandleSQS(ctx, ev)
+	assert.Equal(t, wantFailures, failureIDs(resp), "HandleSQS failures = %v, want %v", failureIDs(resp), wantFailures)
+	for _, w := range links {
+		l, err := store.Get(ctx, w.user, w.phone)
+		if !assert.NoError(t, err, "Get(%s, %s) after the batch", w.user, w.phone) {
+			continue
+		}
+		assert.True(t, l.Active, "Get(%s, %s).Active = false, want true", w.user, w.phone)
+		assert.Equal(t, w.order, l.LastOrderID, "Get(%s, %s).LastOrderID = %q, want %q", w.user, w.phone, l.LastOrderID, w.order)
+		assert.Equal(t, []string{lookup.ViaDropoff}, l.Via, "Get(%s, %s).Via = %v, want [dropoff]", w.user, w.phone, l.Via)
+	}
+	first := scanLinkTable(t, db, store.Table())
+	require.Len(t, first, len(links), "table holds %d items after the first delivery, want %d", len(first), len(links))
+
+	// Redeliver the whole batch three times at once.
+	const redeliveries = 3
+	var wg sync.WaitGroup
+	resps := make([]lambdaevents.SQSEventResponse, redeliveries)
+	logs := make([]*syncBuffer, redeliveries)
+	for i := range redeliveries {
+		logs[i] = &syncBuffer{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resps[i] = newBatch(zerolog.New(logs[i])).HandleSQS(ctx, ev)
+		}()
+	}
+	wg.Wait()
+	for i, r := range resps {
+		assert.Equal(t, wantFailures, failureIDs(r), "redelivery %d failures = %v, want %v", i, failureIDs(r), wantFailures)
+		var summary map[string]any
+		for _, l := range logLines(t, logs[i].String()) {
+			if l["message"] == "batch done" {
+				summary = l
+			}
+		}
+		require.NotNil(t, summary, "redelivery %d logged no summary", i)
+		assert.EqualValues(t, len(links), summary["unchanged"], "redelivery %d unchanged = %v, want %d", i, summary["unchanged"], len(links))
+		assert.EqualValues(t, 2, summary["invalid"], "redelivery %d invalid = %v, want 2", i, summary["invalid"])
+		assert.EqualValues(t, 0, summary["linked"], "redelivery %d linked = %v, want 0", i, summary["linked"])
+		assert.EqualValues(t, 0, summary["refreshed"], "redelivery %d refreshed = %v, want 0", i, summary["refreshed"])
+	}
+	after := scanLinkTable(t, db, store.Table())
+	assert.Equal(t, first, after, "table after redeliveries differs from after the first delivery")
+}
