@@ -1,0 +1,156 @@
+package lookup
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNormalize(t *testing.T) {
+	n, err := NewNormalizer("", 16)
+	require.NoError(t, err)
+	gb, err := NewNormalizer("gb", 0)
+	require.NoError(t, err)
+	tests := []struct {
+		n           *Normalizer
+		raw, region string
+		want        string // "" = ErrInvalidPhone
+	}{
+		{n, "+44 20 7946 0958", "", "+442079460958"},
+		{n, "0044 20 7946 0958", "GB", "+442079460958"},
+		{n, "020 7946 0958", "GB", "+442079460958"},
+		{n, "020 7946 0958", "gb", "+442079460958"},
+		{gb, "020 7946 0958", "", "+442079460958"},   // PHONE_DEFAULT_REGION
+		{gb, "(650) 253-0000", "US", "+16502530000"}, // the event's region wins
+		{n, "(650) 253-0000,", "US", "+16502530000"}, // trailing junk (v2)
+		{n, "+1 650 253 0000 ext. 12", "", "+16502530000"},
+		{n, "020 7946 0958", "", ""}, // no + and no region
+		{n, "0044 20 7946 0958", "", ""},
+		{n, "12", "US", ""},
+		{n, "not a phone", "US", ""},
+		{n, "", "GB", ""},
+		{n, "020 7946 0958", "ZZ", ""},
+		{n, "+44 20 7946 0958 " + strings.Repeat("9", 300), "", ""},
+	}
+	for _, tt := range tests {
+		for range 2 { // the second time from the cache, if any
+			got, err := tt.n.Normalize(tt.raw, tt.region)
+			if tt.want == "" {
+				assert.ErrorIs(t, err, ErrInvalidPhone, "Normalize(%q, %q) = %q", tt.raw, tt.region, got)
+				continue
+			}
+			require.NoError(t, err, "Normalize(%q, %q)", tt.raw, tt.region)
+			assert.Equal(t, tt.want, got, "Normalize(%q, %q)", tt.raw, tt.region)
+			assert.NoError(t, ValidatePhone(got))
+		}
+	}
+	_, err = NewNormalizer("XX", 0)
+	assert.Error(t, err, "unknown default region")
+}
+
+func TestMaskPhone(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"+442079460958", "+44********58"},
+		{"+16502530000", "+1********00"},
+		{"+35312345678", "+353******78"},
+		{"020 7946 0958", "***58"},
+		{"12", "***"},
+		{"", "***"},
+	}
+	for _, tt := range tests {
+		got := MaskPhone(tt.in)
+		assert.Equal(t, tt.want, got, "MaskPhone(%q)", tt.in)
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, tt.in)
+		if len(digits) > 6 {
+			assert.NotContains(t, got, digits[len(digits)-6:], "MaskPhone(%q) leaks digits", tt.in)
+		}
+	}
+}
+
+func TestValidateCognitoID(t *testing.T) {
+	for _, id := range []string{"u", "eu-west-1:7f1c2a9e-4b3d", "a.b_c+d@e", strings.Repeat("a", 128)} {
+		assert.NoError(t, ValidateCognitoID(id), "ValidateCognitoID(%q)", id)
+	}
+	for _, id := range []string{"", "a#b", "phone#+44", "a b", "ü", "a/b", strings.Repeat("a", 129)} {
+		err := ValidateCognitoID(id)
+		assert.True(t, errors.Is(err, ErrInvalidSighting), "ValidateCognitoID(%q) = %v, want ErrInvalidSighting", id, err)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	unlinked := at(30)
+	stored := &Link{FirstSeenAt: at(0), FirstOrderID: "o-0", LastSeenAt: at(20), LastOrderID: "o-20",
+		Sources: []string{"graphql"}, Via: []string{"dropoff"}}
+	hidden := *stored
+	hidden.UnlinkedAt = &unlinked
+	sg := func(min int, order, source, via string) Sighting {
+		return Sighting{OccurredAt: at(min), OrderID: order, Source: source, Via: via}
+	}
+	tests := []struct {
+		name string
+		old  *Link
+		s    Sighting
+		want step
+	}{
+		{"no item", nil, sg(0, "o", "graphql", ViaDropoff), stepNewest},
+		{"newer", stored, sg(25, "o-25", "graphql", ViaDropoff), stepNewest},
+		{"same time, larger order id", stored, sg(20, "o-21", "graphql", ViaDropoff), stepNewest},
+		{"duplicate of last", stored, sg(20, "o-20", "graphql", ViaDropoff), stepNone},
+		{"older", stored, sg(-5, "o-x", "graphql", ViaDropoff), stepFirst},
+		{"same time as first, smaller order id", stored, sg(0, "o-", "graphql", ViaDropoff), stepFirst},
+		{"middle, known sets", stored, sg(10, "o-10", "graphql", ViaDropoff), stepNone},
+		{"middle, new source", stored, sg(10, "o-10", "fulfillment", ViaDropoff), stepSets},
+		{"middle, new via", stored, sg(10, "o-10", "graphql", ViaAccount), stepSets},
+		{"newer but not after the unlink", &hidden, sg(25, "o-25", "graphql", ViaDropoff), stepLast},
+		{"at the unlink time", &hidden, sg(30, "o-30", "graphql", ViaDropoff), stepLast},
+		{"after the unlink", &hidden, sg(31, "o-31", "graphql", ViaDropoff), stepNewest},
+	}
+	for _, tt := range tests {
+		k := seenKey{FormatTime(tt.s.OccurredAt), tt.s.OrderID}
+		assert.Equal(t, tt.want, plan(tt.old, tt.s, k), "plan(%s)", tt.name)
+	}
+}
+
+func TestGateOrdersLikeSeenKey(t *testing.T) {
+	// The one-comparison condition of the common write must agree with the
+	// (time, order id) order and with the unlink time.
+	u := "2026-11-02T10:30:00.000Z"
+	for _, k := range []seenKey{
+		{"2026-11-02T10:29:59.999Z", "zzz"}, {u, ""}, {u, "o"}, {u, "\U0010FFFF"},
+	} {
+		assert.Less(t, gateKey(k), unlinkGate(u), "gateKey(%v) must stay below the unlink gate", k)
+	}
+	assert.Greater(t, gateKey(seenKey{"2026-11-02T10:30:00.001Z", ""}), unlinkGate(u))
+	assert.Less(t, gateKey(seenKey{u, "o-1"}), gateKey(seenKey{u, "o-2"}))
+	assert.Less(t, gateKey(seenKey{u, "o-9"}), gateKey(seenKey{"2026-11-02T10:30:00.001Z", "o-1"}))
+}
+
+func TestSightingValidate(t *testing.T) {
+	ok := Sighting{CognitoID: "u", Phone: "+442079460958", Via: ViaDropoff, Source: "graphql", OrderID: "o",
+		OccurredAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	require.NoError(t, ok.Validate())
+	bad := map[string]func(s *Sighting){
+		"via":        func(s *Sighting) { s.Via = "sms" },
+		"source":     func(s *Sighting) { s.Source = "POS#1" },
+		"order id":   func(s *Sighting) { s.OrderID = "" },
+		"time":       func(s *Sighting) { s.OccurredAt = time.Time{} },
+		"phone":      func(s *Sighting) { s.Phone = "442079460958" },
+		"cognito id": func(s *Sighting) { s.CognitoID = "u#x" },
+	}
+	for name, mutate := range bad {
+		s := ok
+		mutate(&s)
+		assert.ErrorIs(t, s.Validate(), ErrInvalidSighting, "Validate with bad %s", name)
+	}
+}
