@@ -4,6 +4,7 @@ SHELL := bash
 GO ?= go
 BIN := bin
 ARCH ?= arm64
+BENCHSTAT := v0.0.0-20260908200009-22c9c6c9d4da
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
 
@@ -30,8 +31,10 @@ test: deps ## every test, integration tests against the emulators included
 unit: ## unit tests only (no emulators)
 	$(GO) test ./...
 
-bench: deps ## benchmarks (per-event CPU path, batch concurrency)
-	$(GO) test -tags integration -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
+bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput (bench.out, benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer | tee bench.out
+	$(GO) test -tags integration -run '^$$' -bench Throughput -benchtime 3x -count 3 ./consumer | tee -a bench.out
+	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
 
 build: ## the CLI, and the Lambda bootstrap (ARCH=arm64|amd64) zipped under dist/
 	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/phonelookup ./cmd/phonelookup

@@ -88,6 +88,8 @@ func benchTable(b *testing.B, ctx context.Context, db *dynamodb.Client) *lookup.
 //     concurrently, conditional UpdateItem, DeleteMessageBatch);
 //   - sequential-putitem: one message at a time written with one PutItem, as
 //     the design's proof of concept wrote (the baseline to beat);
+//   - worker-no-store: the same worker with a store that does nothing (the
+//     SQS emulator's share: on 2 cores both emulators compete for the CPU);
 //   - raw-link-c10: the worker's own write (the conditional UpdateItem of
 //     Store.Link) at concurrency 10 with no queue and no decoding: the
 //     store's ceiling for this work on this machine;
@@ -116,6 +118,25 @@ func BenchmarkThroughput(b *testing.B) {
 			b.StartTimer()
 			st, err := w.Run(ctx)
 			if err != nil || st.Linked != throughputEvents || st.Deleted != throughputEvents {
+				b.Fatalf("worker: %v %+v", err, st)
+			}
+		}
+		b.ReportMetric(float64(throughputEvents*b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+
+	// The queue half alone: the same worker with a store that does nothing,
+	// to show what the SQS emulator costs on this machine.
+	b.Run("worker-no-store", func(b *testing.B) {
+		noop := linkerFunc(func(context.Context, lookup.Sighting) (lookup.Outcome, error) { return lookup.Linked, nil })
+		for b.Loop() {
+			b.StopTimer()
+			run++
+			url := benchQueue(b, ctx, q, throughputBodies(run))
+			w := &consumer.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: noop, Phones: phones},
+				Concurrency: consumer.DefaultConcurrency, UntilEmpty: true, WaitTime: time.Millisecond}
+			b.StartTimer()
+			st, err := w.Run(ctx)
+			if err != nil || st.Deleted != throughputEvents {
 				b.Fatalf("worker: %v %+v", err, st)
 			}
 		}

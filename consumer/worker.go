@@ -187,14 +187,26 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 	}
 	go func() { procWG.Wait(); close(deletes) }()
 
-	// Deleter: batches of up to 10, flushed at least every 100 ms.
+	// Deleter: a batch of whatever succeeded meanwhile, up to 10, flushed as
+	// soon as no more is waiting (batches fill up under load, a lone message
+	// is not held back).
 	delDone := make(chan struct{})
 	go func() {
 		defer close(delDone)
-		var batch []types.Message
-		flush := func() {
-			if len(batch) == 0 {
-				return
+		batch := make([]types.Message, 0, 10)
+		for m := range deletes {
+			batch = append(batch[:0], m)
+		fill:
+			for len(batch) < 10 {
+				select {
+				case m, ok := <-deletes:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, m)
+				default:
+					break fill
+				}
 			}
 			ok, failed := w.deleteBatch(work, batch)
 			mu.Lock()
@@ -205,24 +217,6 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 			}
 			mu.Unlock()
 			pending.Add(-int64(len(batch)))
-			batch = batch[:0]
-		}
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case m, ok := <-deletes:
-				if !ok {
-					flush()
-					return
-				}
-				batch = append(batch, m)
-				if len(batch) == 10 {
-					flush()
-				}
-			case <-tick.C:
-				flush()
-			}
 		}
 	}()
 
