@@ -213,6 +213,7 @@ func TestDecodeErrorField(t *testing.T) {
 		{"SNS Message", `{"Type":"Notification","Message":{}}`, "Message", events.EnvelopeSNS},
 		{"SNS Message not JSON", `{"Type":"Notification","Message":"{"}`, "Message", events.EnvelopeSNS},
 		{"event inside EventBridge", `{"detail-type":"OrderCommitted","detail":{"eventId":""}}`, "eventId", events.EnvelopeEventBridge},
+		{"Lambda destination payload", `{"requestContext":{},"requestPayload":"x"}`, "requestPayload", events.EnvelopeLambdaDestination},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

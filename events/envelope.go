@@ -16,6 +16,11 @@ const (
 	// EnvelopeSNS is an SNS notification whose Message is the event as a
 	// JSON string.
 	EnvelopeSNS Envelope = "sns"
+	// EnvelopeLambdaDestination is the record a Lambda on-failure
+	// destination receives for an asynchronous invocation: the event is its
+	// requestPayload (as found in a dead-letter queue behind a direct
+	// EventBridge to Lambda path).
+	EnvelopeLambdaDestination Envelope = "lambda-destination"
 )
 
 // maxEnvelopeDepth is how many envelopes may be nested around an event, as
@@ -29,8 +34,10 @@ const maxEnvelopeDepth = 3
 // event: its detail-type must be "OrderCommitted" and its detail, an
 // object, is the event. An object whose "Type" is "Notification" and that
 // has a "Message" key is an SNS notification: its Message must be a string
-// holding the event. Any other object is the event itself. Envelopes may be
-// nested up to three deep.
+// holding the event. An object with "requestContext" and "requestPayload"
+// keys is a Lambda on-failure destination record: its requestPayload, an
+// object, is the event. Any other object is the event itself. Envelopes may
+// be nested up to three deep.
 //
 // Unwrap returns an *InvalidError if the body is not a JSON object
 // (Field ""), if an EventBridge detail-type is not "OrderCommitted" (Field
@@ -76,6 +83,14 @@ func unwrapOnce(fields map[string]json.RawMessage) (next []byte, field string, k
 			return nil, "", EnvelopeEventBridge, invalid("detail", reasonNotObjectTy)
 		}
 		return detail, "detail", EnvelopeEventBridge, nil
+	}
+
+	payload, hasPayload := fields["requestPayload"]
+	if _, hasContext := fields["requestContext"]; hasContext && hasPayload {
+		if jsonKind(payload) != "object" {
+			return nil, "", EnvelopeLambdaDestination, invalid("requestPayload", reasonNotObjectTy)
+		}
+		return payload, "requestPayload", EnvelopeLambdaDestination, nil
 	}
 
 	var typ string

@@ -40,6 +40,13 @@ func TestUnwrap(t *testing.T) {
 		{"Type not Notification", `{"Type":"SubscriptionConfirmation","Message":"hi"}`, `{"Type":"SubscriptionConfirmation","Message":"hi"}`, events.EnvelopeNone},
 		{"Type not a string", `{"Type":1,"Message":"hi"}`, `{"Type":1,"Message":"hi"}`, events.EnvelopeNone},
 		{"detail without detail-type", `{"detail":{}}`, `{"detail":{}}`, events.EnvelopeNone},
+		{
+			"Lambda on-failure destination of an EventBridge event",
+			`{"version":"1.0","timestamp":"2026-11-02T10:15:31.000Z","requestContext":{"requestId":"r","functionArn":"arn:aws:lambda:eu-west-1:123456789012:function:c:$LATEST","condition":"RetriesExhausted","approximateInvokeCount":3},` +
+				`"requestPayload":{"detail-type":"OrderCommitted","detail":` + event + `},"responseContext":{"statusCode":200,"functionError":"Unhandled"},"responsePayload":{"errorMessage":"x"}}`,
+			event, events.EnvelopeLambdaDestination,
+		},
+		{"requestPayload without requestContext", `{"requestPayload":{}}`, `{"requestPayload":{}}`, events.EnvelopeNone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
