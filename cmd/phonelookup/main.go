@@ -24,7 +24,7 @@ import (
 const usage = `usage: phonelookup COMMAND [flags] [args]
 
 commands:
-  setup [--queues] [--max-receives N] [--visibility-timeout S]
+  setup [--queues] [--queue NAME] [--dlq NAME] [--max-receives N] [--visibility-timeout S]
                                  create the table and its index (and the queue and its
                                  dead-letter queue) if absent (idempotent)
   process [FILE|-]...            run events (JSON lines, any envelope) through the pipeline
@@ -34,9 +34,11 @@ commands:
                                  hide the link from searches; older events do not bring it back
   publish [FILE|-]... --queue NAME|URL
                                  send JSON lines as SQS messages (SendMessageBatch)
-  consume --queue NAME|URL [--concurrency N] [--until-empty]
+  consume --queue NAME|URL [--concurrency N] [--until-empty] [--progress 5s]
                                  long-poll worker: process, delete what succeeded
   dlq depth --queue NAME|URL     the number of messages in a (dead-letter) queue
+
+  version                        print the build version
 
 Every command takes --table and --index (default $LOOKUP_TABLE, $LOOKUP_INDEX).
 Run 'phonelookup COMMAND -h' for its flags.
