@@ -4,6 +4,7 @@ SHELL := bash
 GO ?= go
 BIN := bin
 ARCH ?= arm64
+STATICCHECK := v0.8.2
 BENCHSTAT := v0.0.0-20260908200009-22c9c6c9d4da
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
@@ -44,9 +45,10 @@ build: ## the CLI, and the Lambda bootstrap (ARCH=arm64|amd64) zipped under dist
 	cd dist/lambda && rm -f ../phonelookup-consumer-$(ARCH).zip && zip -q -X ../phonelookup-consumer-$(ARCH).zip bootstrap
 	@ls -l dist/lambda/bootstrap dist/phonelookup-consumer-$(ARCH).zip
 
-lint: ## gofmt, go vet
+lint: ## gofmt, go vet, staticcheck
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	$(GO) vet -tags integration ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) -tags integration ./...
 
 clean: ## remove build output
 	rm -rf $(BIN) dist bench.out
