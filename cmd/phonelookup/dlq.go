@@ -2,25 +2,92 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
+	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 )
 
-// cmdDLQ is the start of the dead-letter tools: `dlq depth`.
+const dlqUsage = `usage: phonelookup dlq COMMAND --queue NAME|URL [flags]
+
+commands:
+  depth      messages visible and in flight
+  inspect    [--max N] [--json]
+             read without consuming; group by failure reason, source, envelope, error
+  redrive    [--to original|NAME|URL] [--mode auto|native|client] [--max N] [--rate N/s]
+             [--filter EXPR] [--dry-run] [--audit FILE]
+             move messages back (or elsewhere); never loses one
+  reprocess  [--filter EXPR] [--max N] [--audit FILE]
+             run messages through the pipeline; delete those that now succeed
+  export     --out FILE.jsonl [--max N]
+             copy bodies and attributes to a file without consuming them
+
+--filter: comma-separated key=value terms, all must match; keys eventId, orderId,
+source, eventType, reason (the invalid field, like order.id, or "valid", or "body");
+a value ending in * matches by prefix.`
+
+// cmdDLQ runs the dead-letter tools.
 func cmdDLQ(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || args[0] != "depth" {
-		return usageError("usage: phonelookup dlq depth --queue NAME|URL")
+	if len(args) == 0 {
+		return usageError("%s", dlqUsage)
 	}
-	var c common
-	fs := newFlags("dlq depth", e, &c)
-	queue := fs.String("queue", defaultQueue+dlqSuffix, "queue NAME or URL")
-	if _, err := parse(fs, args[1:]); err != nil {
-		return err
+	sub := map[string]func(context.Context, env, []string) error{
+		"depth":     dlqDepth,
+		"inspect":   dlqInspect,
+		"redrive":   dlqRedrive,
+		"reprocess": dlqReprocess,
+		"export":    dlqExport,
 	}
-	a, err := build(ctx, e, c)
+	cmd, ok := sub[args[0]]
+	if !ok {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			fmt.Fprintln(e.stderr, dlqUsage)
+			return nil
+		}
+		return usageError("unknown dlq command %q\n%s", args[0], dlqUsage)
+	}
+	return cmd(ctx, e, args[1:])
+}
+
+// dlqFlags is a flag set for `dlq name` with --queue.
+func dlqFlags(name string, e env, c *common) (*flag.FlagSet, *string) {
+	fs := newFlags("dlq "+name, e, c)
+	queue := fs.String("queue", defaultQueue+dlqSuffix, "dead-letter queue NAME or URL")
+	return fs, queue
+}
+
+// dlqSetup parses the flags (no positional arguments), builds the app and
+// resolves the queue.
+func dlqSetup(ctx context.Context, e env, fs *flag.FlagSet, c *common, queue *string, args []string) (*app.App, string, error) {
+	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return nil, "", err
+	}
+	if len(pos) > 0 {
+		return nil, "", usageError("%s: unexpected argument %q", fs.Name(), pos[0])
+	}
+	a, err := build(ctx, e, *c)
+	if err != nil {
+		return nil, "", err
 	}
 	url, err := queueURL(ctx, a.SQS, *queue)
+	if err != nil {
+		return nil, "", err
+	}
+	return a, url, nil
+}
+
+func dlqDepth(ctx context.Context, e env, args []string) error {
+	var c common
+	fs, queue := dlqFlags("depth", e, &c)
+	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args)
 	if err != nil {
 		return err
 	}
@@ -30,4 +97,314 @@ func cmdDLQ(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d messages visible, %d in flight\n", *queue, visible, inFlight)
 	return nil
+}
+
+func dlqInspect(ctx context.Context, e env, args []string) error {
+	var c common
+	fs, queue := dlqFlags("inspect", e, &c)
+	maxN := fs.Int("max", 0, "read at most N messages (0: all)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args)
+	if err != nil {
+		return err
+	}
+	opts := dlqOptions(ctx, e, a, "inspect", url, *maxN)
+	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Phones: a.Phones, Options: opts}).Run(ctx)
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", *queue, err)
+	}
+	if *asJSON {
+		return printJSON(e.stdout, rep)
+	}
+	rep.WriteText(e.stdout)
+	return nil
+}
+
+func dlqRedrive(ctx context.Context, e env, args []string) error {
+	var c common
+	fs, queue := dlqFlags("redrive", e, &c)
+	to := fs.String("to", "original", "destination: original (the queue that redrives to the DLQ), or a queue NAME or URL")
+	mode := fs.String("mode", dlq.ModeAuto, "auto, native (SQS's move task) or client")
+	maxN := fs.Int("max", 0, "move at most N messages matching the filter (0: all)")
+	rateFlag := fs.String("rate", "", "at most N messages per second, as N/s (default: no limit)")
+	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
+	dryRun := fs.Bool("dry-run", false, "print what would move; move nothing")
+	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("dlq redrive: unexpected argument %q", pos[0])
+	}
+	filter, err := dlq.ParseFilter(*filterFlag)
+	if err != nil {
+		return usageError("--filter: %v", err)
+	}
+	rate, err := dlq.ParseRate(*rateFlag)
+	if err != nil {
+		return usageError("--rate: %v", err)
+	}
+	if *maxN < 0 {
+		return usageError("--max %d: want 0 or more", *maxN)
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	src, err := queueURL(ctx, a.SQS, *queue)
+	if err != nil {
+		return err
+	}
+	sources, err := dlq.SourceQueues(ctx, a.SQS, src)
+	if err != nil {
+		return err
+	}
+	chosen, why, err := dlq.ChooseMode(dlq.Plan{
+		Mode: *mode, Sources: sources, Filter: filter, DryRun: *dryRun, Max: *maxN, Audit: *auditPath != "", Rate: rate,
+	})
+	if err != nil {
+		return usageError("%v", err)
+	}
+
+	// The destination.
+	var destURL, destARN string
+	switch {
+	case *to == "original" && chosen == dlq.ModeNative && len(sources) > 1:
+		// SQS sends each message back to the queue it came from.
+	case *to == "original":
+		if destURL, err = dlq.OriginalQueue(ctx, a.SQS, src); err != nil {
+			if errors.Is(err, dlq.ErrNoOriginal) {
+				return usageError("%v", err)
+			}
+			return err
+		}
+	default:
+		if destURL, err = queueURL(ctx, a.SQS, *to); err != nil {
+			return err
+		}
+	}
+	if destURL != "" {
+		if destARN, err = dlq.CheckDistinct(ctx, a.SQS, src, destURL); err != nil {
+			return usageError("%v", err)
+		}
+	}
+	fmt.Fprintf(e.stderr, "redrive: %s mode (%s): %s -> %s\n", chosen, why, src, or(destURL, "each message's source queue"))
+
+	if chosen == dlq.ModeNative {
+		srcARN, err := dlq.QueueARN(ctx, a.SQS, src)
+		if err != nil {
+			return err
+		}
+		n := &dlq.Native{
+			SQS: a.SQS, SourceARN: srcARN, DestinationARN: destARN, Rate: int32(rate),
+			Log: a.Config.Logger(e.stderr), Progress: dlqProgress(ctx, e, a, "redrive", src, 0),
+		}
+		res, err := n.Run(ctx)
+		if perr := printJSON(e.stdout, res); perr != nil && err == nil {
+			err = perr
+		}
+		switch {
+		case err != nil:
+			return err
+		case res.Interrupted:
+			return &exitError{code: 1, err: fmt.Errorf("interrupted: move task %s after moving ~%d; the rest is still in the dead-letter queue", res.Status, res.Moved)}
+		case !res.OK():
+			return &exitError{code: 1, err: fmt.Errorf("move task %s (%s) after moving ~%d", res.Status, or(res.FailureReason, "no reason given"), res.Moved)}
+		}
+		return nil
+	}
+
+	audit, closeAudit, err := openAudit(*auditPath)
+	if err != nil {
+		return err
+	}
+	r := &dlq.Redrive{
+		SQS: a.SQS, Source: src, Destination: destURL, Filter: filter, Max: *maxN, Rate: rate,
+		DryRun: *dryRun, DryRunOut: e.stdout, Audit: audit,
+		Options: dlqOptions(ctx, e, a, "redrive", src, *maxN),
+	}
+	s, err := r.Run(ctx)
+	if cerr := closeAudit(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if perr := printJSON(e.stdout, s); perr != nil && err == nil {
+		err = perr
+	}
+	switch {
+	case err != nil:
+		return err
+	case s.Failed > 0:
+		return &exitError{code: 1, err: fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)}
+	case s.End == dlq.EndInterrupted:
+		return &exitError{code: 1, err: fmt.Errorf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved)}
+	}
+	return nil
+}
+
+func dlqReprocess(ctx context.Context, e env, args []string) error {
+	var c common
+	fs, queue := dlqFlags("reprocess", e, &c)
+	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
+	maxN := fs.Int("max", 0, "process at most N messages matching the filter (0: all)")
+	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
+	conc := fs.Int("concurrency", 0, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("dlq reprocess: unexpected argument %q", pos[0])
+	}
+	filter, err := dlq.ParseFilter(*filterFlag)
+	if err != nil {
+		return usageError("--filter: %v", err)
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	if *conc > 0 {
+		a.Config.Concurrency = *conc
+	}
+	url, err := queueURL(ctx, a.SQS, *queue)
+	if err != nil {
+		return err
+	}
+	audit, closeAudit, err := openAudit(*auditPath)
+	if err != nil {
+		return err
+	}
+	log := a.Config.Logger(e.stderr)
+	opts := dlqOptions(ctx, e, a, "reprocess", url, *maxN)
+	rp := &dlq.Reprocess{SQS: a.SQS, QueueURL: url, Filter: filter, Max: *maxN, Batch: a.Batch(log), Audit: audit, Options: opts}
+	s, err := rp.Run(ctx)
+	if cerr := closeAudit(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if perr := printJSON(e.stdout, s); perr != nil && err == nil {
+		err = perr
+	}
+	switch {
+	case err != nil:
+		return err
+	case s.End == dlq.EndInterrupted:
+		return &exitError{code: 1, err: fmt.Errorf("interrupted after deleting %d; %d invalid, %d failed", s.Deleted, s.Invalid, s.Failed)}
+	case !s.OK():
+		return &exitError{code: 1, err: fmt.Errorf("%d messages stay in the dead-letter queue (%d invalid, %d failed, %d not deleted)",
+			s.Kept+s.DeleteFailed, s.Invalid, s.Failed, s.DeleteFailed)}
+	}
+	return nil
+}
+
+func dlqExport(ctx context.Context, e env, args []string) error {
+	var c common
+	fs, queue := dlqFlags("export", e, &c)
+	out := fs.String("out", "", "write to FILE.jsonl (must not exist; - for standard output)")
+	maxN := fs.Int("max", 0, "export at most N messages (0: all)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("dlq export: unexpected argument %q", pos[0])
+	}
+	if *out == "" {
+		return usageError("dlq export: --out FILE.jsonl is required")
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	url, err := queueURL(ctx, a.SQS, *queue)
+	if err != nil {
+		return err
+	}
+	w, summaryTo := e.stdout, e.stderr
+	var f *os.File
+	if !isStdin(*out) {
+		// The file holds bodies, personal data included: owner only, and
+		// never over an earlier export.
+		if f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		w, summaryTo = f, e.stdout
+	}
+	s, err := (&dlq.Export{SQS: a.SQS, QueueURL: url, Out: w, Max: *maxN, Options: dlqOptions(ctx, e, a, "export", url, *maxN)}).Run(ctx)
+	if f != nil {
+		if serr := f.Sync(); serr != nil && err == nil {
+			err = fmt.Errorf("export: %w", serr)
+		}
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("export: %w", cerr)
+		}
+	}
+	if perr := printJSON(summaryTo, s); perr != nil && err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	if s.End == dlq.EndInterrupted {
+		return &exitError{code: 1, err: fmt.Errorf("interrupted after exporting %d messages", s.Exported)}
+	}
+	return nil
+}
+
+// dlqOptions are the lease options of the CLI (the default 60 s lease), its
+// logger and the progress display on stderr.
+func dlqOptions(ctx context.Context, e env, a *app.App, label, url string, maxN int) dlq.Options {
+	return dlq.Options{Log: a.Config.Logger(e.stderr), Progress: dlqProgress(ctx, e, a, label, url, maxN)}
+}
+
+// dlqProgress is a progress bar when stderr is a terminal, else a line every
+// few seconds; the expected total is the queue's count (or --max).
+func dlqProgress(ctx context.Context, e env, a *app.App, label, url string, maxN int) dlq.Progress {
+	total := 0
+	if c, err := dlq.QueueCounts(ctx, a.SQS, url); err == nil {
+		total = c.Visible
+	}
+	if maxN > 0 && (total == 0 || maxN < total) {
+		total = maxN
+	}
+	f, isFile := e.stderr.(*os.File)
+	terminal := isFile && term.IsTerminal(int(f.Fd()))
+	return dlq.NewProgress(e.stderr, terminal, label, total, dlq.DefaultProgressEvery)
+}
+
+// openAudit opens path for appending audit lines ("" : no audit).
+func openAudit(path string) (*dlq.Audit, func() error, error) {
+	if path == "" {
+		return nil, func() error { return nil }, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit: %w", err)
+	}
+	return dlq.NewAudit(f), func() error {
+		if err := f.Sync(); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("audit: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	}, nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -37,6 +37,16 @@ commands:
   consume --queue NAME|URL [--concurrency N] [--until-empty] [--progress 5s]
                                  long-poll worker: process, delete what succeeded
   dlq depth --queue NAME|URL     the number of messages in a (dead-letter) queue
+  dlq inspect --queue DLQ [--max N] [--json]
+                                 read without consuming: counts by failure reason, source,
+                                 envelope and error attributes, with samples
+  dlq redrive --queue DLQ [--to original|NAME|URL] [--mode auto|native|client] [--max N]
+              [--rate N/s] [--filter EXPR] [--dry-run] [--audit FILE]
+                                 move messages back; a message is never lost (at least once)
+  dlq reprocess --queue DLQ [--filter EXPR] [--max N] [--audit FILE]
+                                 run messages through the pipeline, delete those that succeed
+  dlq export --queue DLQ --out FILE.jsonl [--max N]
+                                 copy bodies and attributes without consuming; process reads it
 
   version                        print the build version
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,7 +92,7 @@ func processFile(ctx context.Context, e env, b *consumer.Batch, name string, sum
 		if len(trimSpace(line)) == 0 {
 			continue
 		}
-		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: append([]byte(nil), line...)})
+		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: exportBody(line)})
 		lines = append(lines, n)
 		if len(msgs) == chunk {
 			flush()
@@ -105,6 +106,19 @@ func processFile(ctx context.Context, e env, b *consumer.Batch, name string, sum
 		return fmt.Errorf("read %s: %w", label, err)
 	}
 	return nil
+}
+
+// exportBody returns the body of a `dlq export` line (a JSON object with a
+// string "body" and a string "messageId"), or a copy of line itself.
+func exportBody(line []byte) []byte {
+	if bytes.Contains(line, []byte(`"messageId"`)) && bytes.Contains(line, []byte(`"body"`)) {
+		var obj map[string]json.RawMessage
+		var id, body string
+		if json.Unmarshal(line, &obj) == nil && json.Unmarshal(obj["messageId"], &id) == nil && json.Unmarshal(obj["body"], &body) == nil {
+			return []byte(body)
+		}
+	}
+	return append([]byte(nil), line...)
 }
 
 func trimSpace(b []byte) []byte {

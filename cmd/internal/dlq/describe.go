@@ -1,0 +1,94 @@
+package dlq
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/phonelookup/phonelookup/events"
+)
+
+// ReasonValid is the failure reason of a message that decodes today.
+const ReasonValid = "valid"
+
+// ReasonBody is the failure reason of a body that is not a JSON object (an
+// *events.InvalidError without a field).
+const ReasonBody = "body"
+
+// Info is what may be shown about a dead-lettered message: identifiers and
+// the decoder's verdict, never the body or a phone number.
+type Info struct {
+	MessageID string          `json:"messageId"`
+	EventID   string          `json:"eventId,omitempty"`
+	OrderID   string          `json:"orderId,omitempty"`
+	Source    string          `json:"source,omitempty"`
+	EventType string          `json:"eventType,omitempty"`
+	Envelope  events.Envelope `json:"envelope,omitempty"`
+	// Reason is ReasonValid, the invalid field (events.InvalidError.Field,
+	// like "order.id"), or ReasonBody.
+	Reason string `json:"reason"`
+	// Error is the decoder's error text (it never quotes personal data).
+	Error string `json:"error,omitempty"`
+
+	event *events.OrderCommitted // nil unless valid
+}
+
+// Valid reports whether the message decodes as an OrderCommitted event.
+func (i Info) Valid() bool { return i.event != nil }
+
+// Describe decodes the body of m with the event decoder. For a message that
+// does not decode, the identifiers are read on a best-effort basis from the
+// unwrapped object, so a filter on eventId or orderId can still select it.
+func Describe(m types.Message) Info {
+	body := []byte(aws.ToString(m.Body))
+	info := Info{MessageID: aws.ToString(m.MessageId)}
+	ev, env, err := events.Decode(body)
+	info.Envelope = env
+	if err == nil {
+		info.event = ev
+		info.EventID, info.OrderID, info.Source, info.EventType = ev.EventID, ev.Order.ID, ev.Source, ev.EventType
+		info.Reason = ReasonValid
+		return info
+	}
+	info.Reason, info.Error = ReasonBody, err.Error()
+	var inv *events.InvalidError
+	if errors.As(err, &inv) && inv.Field != "" {
+		info.Reason = inv.Field
+	}
+	info.EventID, info.OrderID, info.Source, info.EventType = looseIDs(body)
+	return info
+}
+
+// looseIDs reads eventId, order.id, source and eventType from what may be an
+// invalid event, keeping only the string values.
+func looseIDs(body []byte) (eventID, orderID, source, eventType string) {
+	inner, _, err := events.Unwrap(body)
+	if err != nil {
+		inner = body
+	}
+	var v struct {
+		EventID   json.RawMessage `json:"eventId"`
+		Source    json.RawMessage `json:"source"`
+		EventType json.RawMessage `json:"eventType"`
+		Order     json.RawMessage `json:"order"`
+	}
+	if json.Unmarshal(inner, &v) != nil {
+		return "", "", "", ""
+	}
+	var order struct {
+		ID json.RawMessage `json:"id"`
+	}
+	_ = json.Unmarshal(v.Order, &order)
+	return str(v.EventID), str(order.ID), str(v.Source), str(v.EventType)
+}
+
+// str returns raw as a string if it is a short JSON string, else "".
+func str(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil || len(s) > 256 {
+		return ""
+	}
+	return s
+}

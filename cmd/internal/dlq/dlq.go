@@ -1,0 +1,38 @@
+// Package dlq is the engine of `phonelookup dlq`: it inspects, exports,
+// redrives and reprocesses the messages of a dead-letter queue without losing
+// one.
+//
+// Every tool reads through a Lease: messages are received with a visibility
+// timeout of at least DefaultLease, the timeout is extended while the run
+// lasts, and whatever was not deleted is released (visibility 0) at the end,
+// also when the run is interrupted. A message is deleted from the
+// dead-letter queue only after the step that makes it safe to delete
+// succeeded for that very message (its send, or its processing), so a
+// message is always in the dead-letter queue, at the destination, or in both
+// if the run stopped between the two calls; never in neither.
+//
+// Logs, audit lines and reports never hold a message body or a full phone
+// number.
+package dlq
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// SQS is the part of the SQS client the tools use; *sqs.Client is the real
+// one.
+type SQS interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+	ListDeadLetterSourceQueues(ctx context.Context, in *sqs.ListDeadLetterSourceQueuesInput, optFns ...func(*sqs.Options)) (*sqs.ListDeadLetterSourceQueuesOutput, error)
+	StartMessageMoveTask(ctx context.Context, in *sqs.StartMessageMoveTaskInput, optFns ...func(*sqs.Options)) (*sqs.StartMessageMoveTaskOutput, error)
+	ListMessageMoveTasks(ctx context.Context, in *sqs.ListMessageMoveTasksInput, optFns ...func(*sqs.Options)) (*sqs.ListMessageMoveTasksOutput, error)
+	CancelMessageMoveTask(ctx context.Context, in *sqs.CancelMessageMoveTaskInput, optFns ...func(*sqs.Options)) (*sqs.CancelMessageMoveTaskOutput, error)
+}
+
+var _ SQS = (*sqs.Client)(nil)

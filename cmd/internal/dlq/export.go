@@ -1,0 +1,111 @@
+package dlq
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// ExportLine is one line of an export file. `phonelookup process` reads
+// such a line back: an object with a string "body" and a "messageId" is
+// processed as its body.
+type ExportLine struct {
+	MessageID         string                     `json:"messageId"`
+	Body              string                     `json:"body"`
+	MessageAttributes map[string]ExportAttribute `json:"messageAttributes,omitempty"`
+	// Attributes are the system attributes as received (SentTimestamp,
+	// ApproximateReceiveCount, DeadLetterQueueSourceArn, MessageGroupId...).
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// ExportAttribute is a message attribute; BinaryValue is base64 in JSON.
+type ExportAttribute struct {
+	DataType    string  `json:"dataType"`
+	StringValue *string `json:"stringValue,omitempty"`
+	BinaryValue []byte  `json:"binaryValue,omitempty"`
+}
+
+// MessageAttributeValue returns the attribute as SQS takes it.
+func (a ExportAttribute) MessageAttributeValue() types.MessageAttributeValue {
+	return types.MessageAttributeValue{DataType: aws.String(a.DataType), StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+}
+
+// NewExportLine returns the export line of m.
+func NewExportLine(m types.Message) ExportLine {
+	l := ExportLine{MessageID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Attributes: m.Attributes}
+	if len(m.MessageAttributes) > 0 {
+		l.MessageAttributes = make(map[string]ExportAttribute, len(m.MessageAttributes))
+		for k, v := range m.MessageAttributes {
+			l.MessageAttributes[k] = ExportAttribute{DataType: aws.ToString(v.DataType), StringValue: v.StringValue, BinaryValue: v.BinaryValue}
+		}
+	}
+	return l
+}
+
+// Export copies the messages of a queue to Out, one JSON line each
+// (ExportLine), without consuming them: they are held while the export runs
+// and released at the end. The file holds the bodies, personal data
+// included: treat it like the queue.
+type Export struct {
+	SQS      SQS
+	QueueURL string
+	Out      io.Writer
+	// Max: at most this many messages (0: all).
+	Max int
+	Options
+}
+
+// ExportSummary is what an export wrote.
+type ExportSummary struct {
+	Exported int      `json:"exported"`
+	End      DrainEnd `json:"end"`
+	After    *Counts  `json:"after,omitempty"`
+}
+
+// Run exports until the queue is drained, Max messages were written, or ctx
+// is cancelled (the file then holds what was written so far).
+func (ex *Export) Run(ctx context.Context) (ExportSummary, error) {
+	var s ExportSummary
+	enc := json.NewEncoder(ex.Out)
+	enc.SetEscapeHTML(false)
+	lease := ex.lease(ex.SQS, ex.QueueURL)
+	lease.Start(ctx)
+	progress := ex.progress()
+	var werr error
+	want := func() int {
+		if werr != nil {
+			return 0
+		}
+		if ex.Max <= 0 {
+			return MaxBatchEntries
+		}
+		return ex.Max - s.Exported
+	}
+	end, err := lease.Drain(ctx, want, func(fresh, _ []types.Message) {
+		for _, m := range fresh {
+			if werr != nil {
+				return
+			}
+			if werr = enc.Encode(NewExportLine(m)); werr != nil {
+				werr = fmt.Errorf("write export: %w", werr)
+				return
+			}
+			s.Exported++
+		}
+		progress.Update(s.Exported, fmt.Sprintf("exported %d", s.Exported))
+	})
+	lease.End(ctx)
+	s.End = end
+	progress.Finish(s.Exported, fmt.Sprintf("exported %d", s.Exported))
+	if c, cerr := QueueCounts(context.WithoutCancel(ctx), ex.SQS, ex.QueueURL); cerr == nil {
+		s.After = &c
+	}
+	if err == nil {
+		err = werr
+	}
+	return s, err
+}

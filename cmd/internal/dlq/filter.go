@@ -1,0 +1,113 @@
+package dlq
+
+import (
+	"fmt"
+	"strings"
+)
+
+// FilterKeys are the keys a filter term may name.
+var FilterKeys = []string{"eventId", "orderId", "source", "eventType", "reason"}
+
+// Filter selects messages: comma-separated key=value terms, all of which must
+// match (AND). Keys are eventId, orderId, source, eventType (fields of the
+// event in the body, unwrapped from any envelope) and reason (ReasonValid
+// for a message that decodes today, else the invalid field, like
+// "order.id", or ReasonBody). A value ending in * matches by prefix. The
+// zero Filter matches everything.
+//
+//	reason=order.id,source=graphql
+//	eventId=evt-2026-11-02*
+type Filter struct {
+	terms []term
+}
+
+type term struct {
+	key, value string
+	prefix     bool
+}
+
+// FilterError is a malformed filter expression (a usage error).
+type FilterError struct {
+	Expr, Problem string
+}
+
+func (e *FilterError) Error() string { return fmt.Sprintf("filter %q: %s", e.Expr, e.Problem) }
+
+// ParseFilter parses expr; "" is the filter that matches everything.
+func ParseFilter(expr string) (Filter, error) {
+	var f Filter
+	if strings.TrimSpace(expr) == "" {
+		return f, nil
+	}
+	for _, part := range strings.Split(expr, ",") {
+		part = strings.TrimSpace(part)
+		k, v, ok := strings.Cut(part, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case part == "":
+			return Filter{}, &FilterError{expr, "empty term"}
+		case !ok:
+			return Filter{}, &FilterError{expr, fmt.Sprintf("term %q: want key=value", part)}
+		case !validKey(k):
+			return Filter{}, &FilterError{expr, fmt.Sprintf("unknown key %q (want one of %s)", k, strings.Join(FilterKeys, ", "))}
+		case v == "":
+			return Filter{}, &FilterError{expr, fmt.Sprintf("term %q: empty value", part)}
+		}
+		t := term{key: k, value: v}
+		if strings.HasSuffix(v, "*") {
+			t.prefix, t.value = true, strings.TrimSuffix(v, "*")
+		}
+		if strings.Contains(t.value, "*") {
+			return Filter{}, &FilterError{expr, fmt.Sprintf("term %q: * only at the end of a value", part)}
+		}
+		f.terms = append(f.terms, t)
+	}
+	return f, nil
+}
+
+func validKey(k string) bool {
+	for _, key := range FilterKeys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty reports whether the filter matches everything.
+func (f Filter) Empty() bool { return len(f.terms) == 0 }
+
+// Match reports whether info satisfies every term.
+func (f Filter) Match(info Info) bool {
+	for _, t := range f.terms {
+		var got string
+		switch t.key {
+		case "eventId":
+			got = info.EventID
+		case "orderId":
+			got = info.OrderID
+		case "source":
+			got = info.Source
+		case "eventType":
+			got = info.EventType
+		case "reason":
+			got = info.Reason
+		}
+		if t.prefix && !strings.HasPrefix(got, t.value) || !t.prefix && got != t.value {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns the filter in its canonical form.
+func (f Filter) String() string {
+	parts := make([]string, len(f.terms))
+	for i, t := range f.terms {
+		parts[i] = t.key + "=" + t.value
+		if t.prefix {
+			parts[i] += "*"
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,333 @@
+package dlq
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/lookup"
+)
+
+// ErrorAttributes are the message attributes that carry why a message was
+// dead-lettered: an EventBridge target dead-letter queue sets ERROR_CODE,
+// ERROR_MESSAGE, RULE_ARN and TARGET_ARN; a Lambda asynchronous-invocation
+// dead-letter queue sets RequestID, ErrorCode and ErrorMessage.
+var ErrorAttributes = []string{"ERROR_CODE", "ERROR_MESSAGE", "RULE_ARN", "TARGET_ARN", "ErrorCode", "ErrorMessage"}
+
+// DefaultSamples is how many sample messages a group of a report lists.
+const DefaultSamples = 3
+
+// Inspect reads a dead-letter queue without consuming it: every message is
+// received under a lease, decoded and classified, and released (visibility
+// 0) at the end, so the queue's counts are the same afterwards.
+type Inspect struct {
+	SQS      SQS
+	QueueURL string
+	// Max: at most this many messages are read (0: all).
+	Max int
+	// Phones normalises phone numbers for the "would link today" verdict
+	// (the app's normaliser); nothing is written.
+	Phones  consumer.Normalizer
+	Samples int // per group (default DefaultSamples)
+	Options
+}
+
+// Report is what Inspect found.
+type Report struct {
+	Queue     string   `json:"queue"`
+	Inspected int      `json:"inspected"`
+	End       DrainEnd `json:"end"`
+	Before    Counts   `json:"before"`
+	After     *Counts  `json:"after,omitempty"`
+	// ByReason: "invalid: <field>" for a message that does not decode,
+	// "valid: would link" or "valid: would skip (<reason>)" for one that
+	// does, by the product rule and the normaliser, without writing.
+	ByReason   []Group `json:"byReason"`
+	BySource   []Group `json:"bySource"`
+	ByEnvelope []Group `json:"byEnvelope"`
+	// ByError groups by the error attributes (ErrorAttributes) and, for a
+	// Lambda on-failure destination record, its condition and error type.
+	ByError []Group `json:"byError"`
+	// ByOrigin: where the message came from (the SQS queue it was
+	// dead-lettered from, the EventBridge rule, the Lambda function).
+	ByOrigin []Group `json:"byOrigin"`
+}
+
+// Group is a count with a few sample messages.
+type Group struct {
+	Key     string   `json:"key"`
+	Count   int      `json:"count"`
+	Samples []Sample `json:"samples,omitempty"`
+}
+
+// Sample identifies a message; Phone is masked.
+type Sample struct {
+	MessageID string `json:"messageId"`
+	EventID   string `json:"eventId,omitempty"`
+	OrderID   string `json:"orderId,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+}
+
+// Run reads the queue and returns the report.
+func (in *Inspect) Run(ctx context.Context) (Report, error) {
+	rep := Report{Queue: in.QueueURL}
+	before, err := QueueCounts(ctx, in.SQS, in.QueueURL)
+	if err != nil {
+		return rep, err
+	}
+	rep.Before = before
+	samples := in.Samples
+	if samples <= 0 {
+		samples = DefaultSamples
+	}
+	groups := map[string]map[string]*Group{}
+	add := func(dim, key string, s Sample) {
+		if groups[dim] == nil {
+			groups[dim] = map[string]*Group{}
+		}
+		g := groups[dim][key]
+		if g == nil {
+			g = &Group{Key: key}
+			groups[dim][key] = g
+		}
+		g.Count++
+		if len(g.Samples) < samples {
+			g.Samples = append(g.Samples, s)
+		}
+	}
+	lease := in.lease(in.SQS, in.QueueURL)
+	lease.Start(ctx)
+	progress := in.progress()
+	want := func() int {
+		if in.Max <= 0 {
+			return MaxBatchEntries
+		}
+		return in.Max - lease.Stats().Received
+	}
+	end, err := lease.Drain(ctx, want, func(fresh, _ []types.Message) {
+		for _, m := range fresh {
+			info := Describe(m)
+			verdict, phone := in.verdict(info)
+			s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
+			add("reason", verdict, s)
+			add("source", or(info.Source, "(unknown)"), s)
+			add("envelope", string(info.Envelope), s)
+			errs := errorKeys(m, info)
+			if len(errs) == 0 {
+				errs = []string{"(none)"}
+			}
+			for _, k := range errs {
+				add("error", k, s)
+			}
+			add("origin", origin(m, info), s)
+		}
+		progress.Update(lease.Stats().Received, fmt.Sprintf("%d groups by reason", len(groups["reason"])))
+	})
+	lease.End(ctx)
+	rep.Inspected = lease.Stats().Received
+	rep.End = end
+	progress.Finish(rep.Inspected, fmt.Sprintf("%d groups by reason", len(groups["reason"])))
+	if c, cerr := QueueCounts(context.WithoutCancel(ctx), in.SQS, in.QueueURL); cerr == nil {
+		rep.After = &c
+	}
+	rep.ByReason, rep.BySource, rep.ByEnvelope = sorted(groups["reason"]), sorted(groups["source"]), sorted(groups["envelope"])
+	rep.ByError, rep.ByOrigin = sorted(groups["error"]), sorted(groups["origin"])
+	return rep, err
+}
+
+// verdict classifies a message: invalid (the field), or what the pipeline
+// would do with it today, without writing. phone is the masked number.
+func (in *Inspect) verdict(info Info) (verdict, phone string) {
+	if !info.Valid() {
+		return "invalid: " + info.Reason, ""
+	}
+	choice, skip := consumer.Pick(info.event)
+	if skip != "" {
+		return "valid: would skip (" + skip + ")", ""
+	}
+	if in.Phones == nil {
+		return "valid: would link", lookup.MaskPhone(choice.Phone)
+	}
+	e164, err := in.Phones.Normalize(choice.Phone, choice.Region)
+	if err != nil {
+		return "valid: would skip (" + consumer.SkipInvalidPhone + ")", lookup.MaskPhone(choice.Phone)
+	}
+	if choice.Fallback {
+		return "valid: would link (account phone: delivery without dropoff)", lookup.MaskPhone(e164)
+	}
+	return "valid: would link", lookup.MaskPhone(e164)
+}
+
+// errorKeys returns the "name=value" keys of the error attributes of m and,
+// for a Lambda on-failure destination record, of its condition and error.
+func errorKeys(m types.Message, info Info) []string {
+	var keys []string
+	for _, name := range ErrorAttributes {
+		if v, ok := m.MessageAttributes[name]; ok {
+			val := aws.ToString(v.StringValue)
+			if strings.HasSuffix(strings.ToLower(name), "message") {
+				val = scrub(val) // free text: may quote data
+			}
+			keys = append(keys, name+"="+cut(val))
+		}
+	}
+	if info.Envelope == events.EnvelopeLambdaDestination {
+		rec := lambdaRecordOf(m)
+		if rec.RequestContext.Condition != "" {
+			keys = append(keys, "condition="+cut(rec.RequestContext.Condition))
+		}
+		if rec.ResponseContext.FunctionError != "" {
+			keys = append(keys, "functionError="+cut(rec.ResponseContext.FunctionError))
+		}
+		var payload struct {
+			ErrorType    string `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if json.Unmarshal(rec.ResponsePayload, &payload) == nil {
+			if payload.ErrorType != "" {
+				keys = append(keys, "errorType="+cut(payload.ErrorType))
+			}
+			if payload.ErrorMessage != "" {
+				keys = append(keys, "errorMessage="+cut(scrub(payload.ErrorMessage)))
+			}
+		}
+	}
+	return keys
+}
+
+// origin names where a message came from.
+func origin(m types.Message, info Info) string {
+	if arn := m.Attributes[string(types.MessageSystemAttributeNameDeadLetterQueueSourceArn)]; arn != "" {
+		return "sqs " + arn
+	}
+	if v, ok := m.MessageAttributes["RULE_ARN"]; ok {
+		return "eventbridge rule " + aws.ToString(v.StringValue)
+	}
+	if _, ok := m.MessageAttributes["ErrorCode"]; ok {
+		return "lambda asynchronous invocation"
+	}
+	if info.Envelope == events.EnvelopeLambdaDestination {
+		if arn := lambdaRecordOf(m).RequestContext.FunctionArn; arn != "" {
+			return "lambda destination " + arn
+		}
+		return "lambda destination"
+	}
+	return "(unknown)"
+}
+
+// lambdaRecord is the part of a Lambda on-failure destination record that
+// says why the invocation failed.
+type lambdaRecord struct {
+	RequestContext struct {
+		Condition   string `json:"condition"`
+		FunctionArn string `json:"functionArn"`
+	} `json:"requestContext"`
+	ResponseContext struct {
+		FunctionError string `json:"functionError"`
+	} `json:"responseContext"`
+	ResponsePayload json.RawMessage `json:"responsePayload"`
+}
+
+func lambdaRecordOf(m types.Message) lambdaRecord {
+	var rec lambdaRecord
+	_ = json.Unmarshal([]byte(aws.ToString(m.Body)), &rec)
+	return rec
+}
+
+// phoneLike is a run of digits, with the separators people write, long
+// enough to be a phone number.
+var phoneLike = regexp.MustCompile(`\+?\d[\d ()\-.]{4,}\d`)
+
+// scrub makes an error text safe to print: anything that looks like a phone
+// number is masked.
+func scrub(s string) string {
+	return phoneLike.ReplaceAllStringFunc(s, func(m string) string {
+		digits := 0
+		for _, r := range m {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if digits < 6 {
+			return m
+		}
+		return lookup.MaskPhone(m)
+	})
+}
+
+// cut shortens s to 120 bytes, on a rune boundary.
+func cut(s string) string {
+	if len(s) <= 120 {
+		return s
+	}
+	i := 117
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
+}
+
+func sorted(m map[string]*Group) []Group {
+	out := make([]Group, 0, len(m))
+	for _, g := range m {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// WriteText writes the report for a person.
+func (r Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
+		r.Queue, r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
+	if r.After != nil {
+		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
+	}
+	fmt.Fprintln(w)
+	for _, sec := range []struct {
+		title  string
+		groups []Group
+	}{
+		{"by reason", r.ByReason}, {"by source", r.BySource}, {"by envelope", r.ByEnvelope},
+		{"by error", r.ByError}, {"by origin", r.ByOrigin},
+	} {
+		fmt.Fprintf(w, "\n%s:\n", sec.title)
+		for _, g := range sec.groups {
+			var ss []string
+			for _, s := range g.Samples {
+				x := or(s.EventID, "messageId "+s.MessageID)
+				if s.Phone != "" {
+					x += " " + s.Phone
+				}
+				ss = append(ss, x)
+			}
+			fmt.Fprintf(w, "  %6d  %s", g.Count, g.Key)
+			if len(ss) > 0 {
+				fmt.Fprintf(w, "  (e.g. %s)", strings.Join(ss, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
