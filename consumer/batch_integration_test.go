@@ -27,19 +27,7 @@ import (
 
 var batchEmu *emulator.Emulators
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	e, err := emulator.Start(ctx, false)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	batchEmu = e
-	code := m.Run()
-	_ = e.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &batchEmu)) }
 
 // newBatchStore creates a fresh table on dynalite and returns a store
 // on it and the raw client.

@@ -4,7 +4,6 @@ package lookup_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -18,19 +17,7 @@ import (
 
 var emu *emulator.Emulators
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	e, err := emulator.Start(ctx, false)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	emu = e
-	code := m.Run()
-	_ = e.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &emu)) }
 
 // newStore creates a fresh table on dynalite and returns a store on it and
 // the raw client.

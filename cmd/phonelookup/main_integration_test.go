@@ -23,19 +23,7 @@ import (
 
 var cliEmu *emulator.Emulators
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	e, err := emulator.Start(ctx, false)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cliEmu = e
-	code := m.Run()
-	_ = e.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &cliEmu)) }
 
 const samplesFile = "../../testdata/events/samples.jsonl"
 

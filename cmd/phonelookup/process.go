@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/phonelookup/phonelookup/consumer"
 )
-
-// maxLine is the longest line process reads: an SQS message is at most 256 KiB.
-const maxLine = 1 << 20
 
 // chunk is how many lines are processed concurrently at a time.
 const chunk = 500
@@ -59,53 +52,29 @@ func cmdProcess(ctx context.Context, e env, args []string) error {
 // adding to sum and printing one line per invalid or failed event (the line
 // number and the reason, never the content).
 func processFile(ctx context.Context, e env, b *consumer.Batch, name string, sum *consumer.Summary) error {
-	var r io.Reader = e.stdin
-	label := "stdin"
-	if !isStdin(name) {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r, label = f, name
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
 	var msgs []consumer.Message
-	var lines []int
+	var labels []string
 	flush := func() {
 		for i, res := range b.Run(ctx, msgs) {
 			sum.Add(res.Outcome)
 			switch {
 			case !res.Outcome.OK():
-				fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", label, lines[i], res.Outcome, res.Err)
+				fmt.Fprintf(e.stderr, "%s: %s: %v\n", labels[i], res.Outcome, res.Err)
 			case res.Reason == "delivery-without-dropoff":
-				fmt.Fprintf(e.stderr, "%s:%d: warning: delivery order %s has no dropoff phone; linked the account phone\n", label, lines[i], res.OrderID)
+				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone; linked the account phone\n", labels[i], res.OrderID)
 			}
 		}
-		msgs, lines = msgs[:0], lines[:0]
+		msgs, labels = msgs[:0], labels[:0]
 	}
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Bytes()
-		if len(trimSpace(line)) == 0 {
-			continue
-		}
+	err := eachLine(e, name, func(label string, n int, line []byte) {
 		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: exportBody(line)})
-		lines = append(lines, n)
+		labels = append(labels, fmt.Sprintf("%s:%d", label, n))
 		if len(msgs) == chunk {
 			flush()
 		}
-	}
+	})
 	flush()
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("%s:%d: line longer than %d bytes", label, n+1, maxLine)
-		}
-		return fmt.Errorf("read %s: %w", label, err)
-	}
-	return nil
+	return err
 }
 
 // exportBody returns the body of a `dlq export` line (a JSON object with a
@@ -119,14 +88,4 @@ func exportBody(line []byte) []byte {
 		}
 	}
 	return append([]byte(nil), line...)
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }

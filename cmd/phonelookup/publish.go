@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
@@ -77,33 +75,15 @@ type entry struct {
 }
 
 func (p *publisher) file(ctx context.Context, e env, name string) error {
-	var r io.Reader = e.stdin
-	label := "stdin"
-	if !isStdin(name) {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r, label = f, name
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
 	var batch []entry
 	size := 0
-	n := 0
-	for sc.Scan() {
-		n++
-		line := string(trimSpace(sc.Bytes()))
-		if line == "" {
-			continue
-		}
+	err := eachLine(e, name, func(label string, n int, line []byte) {
 		p.stats.Lines++
-		en := entry{label: fmt.Sprintf("%s:%d", label, n), body: line}
+		en := entry{label: fmt.Sprintf("%s:%d", label, n), body: string(line)}
 		if len(line) > maxBatchBytes {
 			p.stats.Failed++
 			fmt.Fprintf(p.stderr, "%s: not sent: %d bytes, more than the SQS limit of %d\n", en.label, len(line), maxBatchBytes)
-			continue
+			return
 		}
 		if len(batch) == maxBatchEntries || size+len(line) > maxBatchBytes {
 			p.send(ctx, batch)
@@ -111,12 +91,9 @@ func (p *publisher) file(ctx context.Context, e env, name string) error {
 		}
 		batch = append(batch, en)
 		size += len(line)
-	}
+	})
 	p.send(ctx, batch)
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", label, err)
-	}
-	return nil
+	return err
 }
 
 // send sends batch with SendMessageBatch, checking every entry: entries that

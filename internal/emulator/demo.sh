@@ -19,8 +19,9 @@ step "phonelookup consume --queue order-committed --until-empty"
 echo "(the samples include 3 invalid events: each is received 5 times, then SQS moves it to the dead-letter queue)"
 LOG_LEVEL=${LOG_LEVEL:-error} "$bin" consume --queue order-committed --until-empty --progress 2s || exit 1
 
-step "dead-letter queue"
+step "dead-letter queue: how many, and why (dlq inspect reads without consuming)"
 "$bin" dlq depth --queue order-committed-dlq || exit 1
+"$bin" dlq inspect --queue order-committed-dlq || exit 1
 
 step "find: three spellings of one UK number give the same customers"
 "$bin" find "+44 20 7946 0958" || exit 1

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -195,4 +196,22 @@ func Root() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Main is the body of an integration test binary's TestMain: it starts the
+// emulators (with SQS if sqs), stores them in *e, runs the tests, stops the
+// emulators and returns the exit code:
+//
+//	func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &emu)) }
+func Main(m *testing.M, sqs bool, e **Emulators) int {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	started, err := Start(ctx, sqs)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*e = started
+	defer started.Close()
+	return m.Run()
 }

@@ -29,19 +29,7 @@ import (
 // The emulators (local-aws-sqs and dynalite) run once for the package.
 var emu *emulator.Emulators
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	e, err := emulator.Start(ctx, true)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	emu = e
-	code := m.Run()
-	_ = e.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m, true, &emu)) }
 
 func client() *sqs.Client { return emu.SQSClient(emulator.Config()) }
 
