@@ -16,7 +16,7 @@ const (
 // both time.Parse and JSON Schema's date-time format accept: upper-case T
 // and Z, two-digit fields, no leap second (second 60) and an offset below
 // 24 hours. The schema repeats it as the pattern of occurredAt.
-const occurredAtPattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+const occurredAtPattern = `^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
 
 var occurredAtRE = regexp.MustCompile(occurredAtPattern)
 

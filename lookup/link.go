@@ -34,9 +34,8 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 var ErrInvalidSighting = errors.New("invalid sighting")
 
 var (
-	cognitoIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:@+-]{1,128}$`)
-	e164Pattern      = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-	sourcePattern    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	e164Pattern   = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	sourcePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
 // Sighting is one piece of evidence that a customer uses a phone number: an
@@ -70,7 +69,12 @@ type Link struct {
 // ValidateCognitoID checks that id can be part of a key: letters, digits and
 // -_.:@+, 1 to 128 characters. No input can so reach into another record's key.
 func ValidateCognitoID(id string) error {
-	if !cognitoIDPattern.MatchString(id) {
+	ok := len(id) >= 1 && len(id) <= 128
+	for i := 0; ok && i < len(id); i++ {
+		c := id[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.:@+", c) >= 0
+	}
+	if !ok {
 		return fmt.Errorf("%w: cognito id must be 1-128 of letters, digits and -_.:@+", ErrInvalidSighting)
 	}
 	return nil
@@ -99,8 +103,9 @@ func (s Sighting) Validate() error {
 		return fmt.Errorf("%w: source %q", ErrInvalidSighting, s.Source)
 	case s.OrderID == "" || len(s.OrderID) > 512:
 		return fmt.Errorf("%w: order id must be 1-512 bytes", ErrInvalidSighting)
-	case s.OccurredAt.IsZero() || s.OccurredAt.Year() > 9999 || s.OccurredAt.UTC().Year() < 1:
-		return fmt.Errorf("%w: occurredAt out of range", ErrInvalidSighting)
+	case s.OccurredAt.UTC().Year() < 1900 || s.OccurredAt.UTC().Year() > 2999:
+		// Stored times must keep their fixed width to compare as strings.
+		return fmt.Errorf("%w: occurredAt out of range (years 1900-2999 UTC)", ErrInvalidSighting)
 	case len(s.Brand) > 1024:
 		return fmt.Errorf("%w: brand longer than 1024 bytes", ErrInvalidSighting)
 	}
@@ -130,11 +135,12 @@ const (
 	stepLast               // newer than lastSeenAt but not after unlinkedAt: move last, stay hidden
 	stepFirst              // older than firstSeenAt: move first
 	stepSets               // between first and last: only sources/via grow
+	stepBrand              // the latest order again with a larger brand: the larger wins
 )
 
 // plan decides the write for sighting s (key k) against the stored link old
 // (nil: no item).
-func plan(old *Link, s Sighting, k seenKey) step {
+func plan(old *Link, sg Sighting, k seenKey) step {
 	if old == nil {
 		return stepNewest
 	}
@@ -145,9 +151,13 @@ func plan(old *Link, s Sighting, k seenKey) step {
 		return stepLast
 	case k.compare(last) > 0:
 		return stepNewest
+	case k.compare(last) == 0 && sg.Brand > old.Brand:
+		// Two sightings of the latest order that disagree on the brand (one
+		// producer leaves it out): the larger brand wins, whatever the order.
+		return stepBrand
 	case k.compare(first) < 0:
 		return stepFirst
-	case !slices.Contains(old.Sources, s.Source) || !slices.Contains(old.Via, s.Via):
+	case !slices.Contains(old.Sources, sg.Source) || !slices.Contains(old.Via, sg.Via):
 		return stepSets
 	}
 	return stepNone

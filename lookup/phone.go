@@ -22,6 +22,10 @@ var ErrInvalidPhone = errors.New("invalid phone number")
 // DefaultCacheSize is the number of spellings a Normalizer remembers.
 const DefaultCacheSize = 4096
 
+// maxCachedSpelling bounds the cache's memory: longer spellings (no real
+// number needs more) are parsed every time.
+const maxCachedSpelling = 64
+
 // Normalizer turns a phone number as typed into E.164 ("+442079460958").
 // Parsing costs microseconds (mostly regular expressions), so results are kept
 // in a bounded LRU cache keyed by spelling and region. It is safe for
@@ -71,7 +75,7 @@ func (n *Normalizer) Normalize(raw, region string) (string, error) {
 		region = n.defaultRegion
 	}
 	region = strings.ToUpper(region)
-	if n.cache == nil {
+	if n.cache == nil || len(raw) > maxCachedSpelling {
 		return normalize(raw, region)
 	}
 	k := normKey{raw, region}

@@ -94,6 +94,9 @@ func TestPlan(t *testing.T) {
 		Sources: []string{"graphql"}, Via: []string{"dropoff"}}
 	hidden := *stored
 	hidden.UnlinkedAt = &unlinked
+	branded := *stored
+	branded.Brand = "m"
+	withBrand := func(s Sighting, b string) Sighting { s.Brand = b; return s }
 	sg := func(min int, order, source, via string) Sighting {
 		return Sighting{OccurredAt: at(min), OrderID: order, Source: source, Via: via}
 	}
@@ -115,6 +118,9 @@ func TestPlan(t *testing.T) {
 		{"newer but not after the unlink", &hidden, sg(25, "o-25", "graphql", ViaDropoff), stepLast},
 		{"at the unlink time", &hidden, sg(30, "o-30", "graphql", ViaDropoff), stepLast},
 		{"after the unlink", &hidden, sg(31, "o-31", "graphql", ViaDropoff), stepNewest},
+		{"latest order again, larger brand", &branded, withBrand(sg(20, "o-20", "graphql", ViaDropoff), "zz"), stepBrand},
+		{"latest order again, smaller brand", &branded, withBrand(sg(20, "o-20", "graphql", ViaDropoff), "aa"), stepNone},
+		{"latest order again, no brand", &branded, sg(20, "o-20", "graphql", ViaDropoff), stepNone},
 	}
 	for _, tt := range tests {
 		k := seenKey{FormatTime(tt.s.OccurredAt), tt.s.OrderID}
@@ -141,10 +147,13 @@ func TestSightingValidate(t *testing.T) {
 		OccurredAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	require.NoError(t, ok.Validate())
 	bad := map[string]func(s *Sighting){
-		"via":        func(s *Sighting) { s.Via = "sms" },
-		"source":     func(s *Sighting) { s.Source = "POS#1" },
-		"order id":   func(s *Sighting) { s.OrderID = "" },
-		"time":       func(s *Sighting) { s.OccurredAt = time.Time{} },
+		"via":      func(s *Sighting) { s.Via = "sms" },
+		"source":   func(s *Sighting) { s.Source = "POS#1" },
+		"order id": func(s *Sighting) { s.OrderID = "" },
+		"time":     func(s *Sighting) { s.OccurredAt = time.Time{} },
+		"year 10000 in UTC": func(s *Sighting) {
+			s.OccurredAt = time.Date(9999, 12, 31, 23, 30, 0, 0, time.FixedZone("-01:00", -3600))
+		},
 		"phone":      func(s *Sighting) { s.Phone = "442079460958" },
 		"cognito id": func(s *Sighting) { s.CognitoID = "u#x" },
 	}

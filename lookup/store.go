@@ -184,6 +184,10 @@ func (s *Store) linkUpdate(sg Sighting, k seenKey, st step) *dynamodb.UpdateItem
 		set = append(set, "firstSeenAt = :t", "firstOrderId = :o")
 		vals[":t"], vals[":o"] = str(k.at), str(k.orderID)
 		cond = "firstSeenAt > :t OR (firstSeenAt = :t AND firstOrderId > :o)"
+	case stepBrand:
+		set = append(set, "brand = :b")
+		vals[":t"], vals[":o"], vals[":b"] = str(k.at), str(k.orderID), str(sg.Brand)
+		cond = "lastSeenAt = :t AND lastOrderId = :o AND (attribute_not_exists(brand) OR brand < :b)"
 	case stepSets:
 		cond = "attribute_exists(pk)"
 	}

@@ -31,6 +31,8 @@ func sighting(user, phone string, minutes int, order, source, via string) lookup
 	}
 }
 
+func noBrand(s lookup.Sighting) lookup.Sighting { s.Brand = ""; return s }
+
 // corpus is a set of sightings over 3 customers and 2 phones, with two
 // sightings in the same millisecond (tie broken by order id).
 func corpus() []lookup.Sighting {
@@ -43,6 +45,7 @@ func corpus() []lookup.Sighting {
 		sighting("user-1", b, 1, "o-4", "graphql", lookup.ViaAccount),
 		sighting("user-2", a, 2, "o-5", "fulfillment", lookup.ViaDropoff),
 		sighting("user-2", a, 9, "o-6", "fulfillment", lookup.ViaDropoff),
+		noBrand(sighting("user-2", a, 9, "o-6", "graphql", lookup.ViaDropoff)), // the same order from the other producer, without brand
 		sighting("eu-west-1:7f1c-9a", b, 3, "o-7", "graphql", lookup.ViaDropoff),
 	}
 }
@@ -136,6 +139,10 @@ func TestLinkRecordsMinMaxAndSets(t *testing.T) {
 	assert.Equal(t, []string{"account", "dropoff"}, l.Via)
 	assert.Equal(t, lookup.NormVersion, l.NormVersion)
 	assert.True(t, l.Active)
+
+	l, err = s.Get(ctx, "user-2", "+442079460958")
+	require.NoError(t, err)
+	assert.Equal(t, "brand-o-6", l.Brand, "the latest order seen with and without a brand keeps the brand")
 }
 
 func TestLinkOutcomes(t *testing.T) {
