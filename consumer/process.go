@@ -41,8 +41,15 @@ const (
 	Failed    Outcome = "failed"  // a store error after the SDK's retries, a deadline, a panic
 )
 
-// OK reports whether the message is done (may be deleted from its queue).
-func (o Outcome) OK() bool { return o != Invalid && o != Failed }
+// OK reports whether the message is done (may be deleted from its queue):
+// only the four success outcomes are; anything else is retried.
+func (o Outcome) OK() bool {
+	switch o {
+	case Linked, Refreshed, Unchanged, Skipped:
+		return true
+	}
+	return false
+}
 
 // Result is the outcome of one message, with what may be logged about it.
 type Result struct {
@@ -53,7 +60,14 @@ type Result struct {
 	Source  string
 	Phone   string // masked
 	Err     error  // for Invalid and Failed
+	// Warning is set for a producer bug that did not stop the message:
+	// WarnNoDropoff.
+	Warning string
 }
+
+// WarnNoDropoff is the warning for a delivery order without a dropoff phone
+// (mandatory): the account phone was used, or nothing was linked.
+const WarnNoDropoff = "delivery-without-dropoff"
 
 // Processor runs one message through the pipeline: decode, pick the phone,
 // normalise it, link.
@@ -80,13 +94,13 @@ func (p *Processor) Process(ctx context.Context, body []byte) Result {
 // ProcessEvent handles a decoded event.
 func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted) Result {
 	r := Result{EventID: ev.EventID, OrderID: ev.Order.ID, Source: ev.Source}
+	if ev.IsDelivery() && ev.Order.DropoffPhone == "" && !ev.IsGuest() {
+		r.Warning = WarnNoDropoff
+	}
 	choice, skip := Pick(ev)
 	if skip != "" {
 		r.Outcome, r.Reason = Skipped, skip
 		return r
-	}
-	if choice.Fallback {
-		r.Reason = "delivery-without-dropoff"
 	}
 	phone, err := p.Phones.Normalize(choice.Phone, choice.Region)
 	if err != nil {
@@ -169,8 +183,8 @@ func (r Result) Log(log zerolog.Logger, messageID string) {
 		e = log.Error().Err(r.Err)
 	case r.Outcome == Invalid:
 		e = log.Warn().Str("error", errText(r.Err))
-	case r.Reason == "delivery-without-dropoff":
-		e = log.Warn()
+	case r.Warning != "":
+		e = log.Warn().Str("warning", r.Warning)
 	default:
 		e = log.Debug()
 	}

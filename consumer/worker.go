@@ -48,6 +48,10 @@ type Worker struct {
 	// Visibility is the queue's visibility timeout; 0: read from the queue.
 	Visibility time.Duration
 	Log        zerolog.Logger
+	// MessageTimeout bounds the processing of one message (default 1 min):
+	// a hung connection fails the message (it is retried) instead of holding
+	// a processor and its visibility forever.
+	MessageTimeout time.Duration
 	// Progress, if set, gets a progress line every ProgressEvery (default 5 s).
 	Progress      io.Writer
 	ProgressEvery time.Duration
@@ -168,7 +172,9 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 	for range conc {
 		procWG.Go(func() {
 			for m := range jobs {
-				r := w.process(work, m)
+				mctx, cancel := context.WithTimeout(work, w.messageTimeout())
+				r := w.process(mctx, m)
+				cancel()
 				mu.Lock()
 				stats.Add(r.Outcome)
 				mu.Unlock()
@@ -208,7 +214,9 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 					break fill
 				}
 			}
-			ok, failed := w.deleteBatch(work, batch)
+			dctx, cancel := context.WithTimeout(work, callTimeout)
+			ok, failed := w.deleteBatch(dctx, batch)
+			cancel()
 			mu.Lock()
 			stats.Deleted += ok
 			stats.DeleteFailed += failed
@@ -220,7 +228,7 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 		}
 	}()
 
-	// Visibility extender and progress.
+	// Visibility extender and progress, each on its own ticker.
 	extDone := make(chan struct{})
 	go func() {
 		defer close(extDone)
@@ -228,18 +236,23 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 		if every <= 0 {
 			every = 5 * time.Second
 		}
-		start, lastProgress := time.Now(), time.Now()
-		tick := time.NewTicker(w.Visibility / 6)
-		defer tick.Stop()
+		start := time.Now()
+		extTick := time.NewTicker(w.Visibility / 6)
+		defer extTick.Stop()
+		progTick := time.NewTicker(every)
+		defer progTick.Stop()
 		for {
 			select {
 			case <-delDone:
 				return
-			case <-tick.C:
-			}
-			w.extend(work, &mu, held, &stats)
-			if w.Progress != nil && time.Since(lastProgress) >= every {
-				lastProgress = time.Now()
+			case <-extTick.C:
+				ectx, cancel := context.WithTimeout(work, callTimeout)
+				w.extend(ectx, &mu, held, &stats)
+				cancel()
+			case <-progTick.C:
+				if w.Progress == nil {
+					continue
+				}
 				mu.Lock()
 				s := stats
 				mu.Unlock()
@@ -255,6 +268,16 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	return stats, nil
+}
+
+// callTimeout bounds a delete or visibility call made while draining.
+const callTimeout = 30 * time.Second
+
+func (w *Worker) messageTimeout() time.Duration {
+	if w.MessageTimeout > 0 {
+		return w.MessageTimeout
+	}
+	return time.Minute
 }
 
 // process runs one message through the processor, turning a panic into a

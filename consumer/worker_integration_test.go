@@ -793,3 +793,42 @@ func TestWorkerSIGTERMWhileInFlight(t *testing.T) {
 	requireWorkerQueueEmpty(t, sqsc, url, "queue")
 	requireGenLinks(t, store, evs)
 }
+
+// A message whose processing outlasts the queue's visibility timeout keeps
+// its lease: the worker extends it, so the message is received once and
+// processed once (without the extension it reappears and is received again).
+// The queue's maxReceiveCount is high because local-aws-sqs counts each
+// extension as a receive.
+func TestWorkerExtendsVisibilityOfSlowMessages(t *testing.T) {
+	e := workerEmulators(t)
+	cfg := emulator.Config()
+	sqsc, db := e.SQSClient(cfg), e.DynamoDBClient(cfg)
+	store := newWorkerTable(t, db)
+	url, _ := createWorkerQueueWithDLQ(t, sqsc, 4, 50)
+
+	evs := genEvents(rand.New(rand.NewPCG(7, 8)), 3, 3)
+	var bodies []string
+	for _, ev := range evs {
+		bodies = append(bodies, ev.body(t, false))
+	}
+	ids := sendWorkerBodies(t, sqsc, url, bodies)
+
+	rec := newRecordingSQS(sqsc)
+	slow := &slowLinker{next: store, delay: 9 * time.Second, after: len(evs) + 1, trigger: func() {}, linked: map[string]bool{}}
+	w := &consumer.Worker{
+		SQS: rec, QueueURL: url, Processor: newWorkerProcessor(t, slow),
+		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
+	}
+	stats := runWorkerGuarded(t, context.Background(), w, 40*time.Second)
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i, id := range ids {
+		assert.Equal(t, 1, rec.received[id], "message %d received (a second receive means its visibility ran out)", i)
+		assert.Equal(t, 1, rec.deleted[id], "message %d deleted", i)
+	}
+	assert.Positive(t, stats.Extended, "visibility extensions")
+	assert.Equal(t, len(evs), stats.Events, "each message processed once")
+	requireWorkerQueueEmpty(t, sqsc, url, "queue")
+	requireGenLinks(t, store, evs)
+}

@@ -170,7 +170,10 @@ func TestTemplateIAMHasNoWildcard(t *testing.T) {
 					for _, k := range []string{"Action", "NotAction", "Resource", "NotResource", "Principal"} {
 						if val, ok := s.(map[string]any)[k]; ok {
 							b, _ := json.Marshal(val)
-							assert.NotContains(t, string(b), "*", "%s.Statement[%d].%s = %s", path, i, k, b)
+							// The one exception: the streams of the function's own log
+							// group, which Lambda names.
+							text := strings.Replace(string(b), "log-group:${LogGroup}:log-stream:*", "", 1)
+							assert.NotContains(t, text, "*", "%s.Statement[%d].%s = %s", path, i, k, b)
 						}
 					}
 				}
@@ -187,7 +190,7 @@ func TestTemplateIAMHasNoWildcard(t *testing.T) {
 	walk("", at(t, raw, "Resources"))
 	assert.GreaterOrEqual(t, statements, 5, "policy statements found")
 
-	// The role allows exactly the calls the code makes.
+	// The role allows exactly what the function and its event source mapping call.
 	var actions []string
 	for _, s := range at(t, raw, "Resources", "ConsumerRole", "Properties", "Policies", "0", "PolicyDocument", "Statement").([]any) {
 		for _, a := range at(t, s, "Action").([]any) {
@@ -198,7 +201,7 @@ func TestTemplateIAMHasNoWildcard(t *testing.T) {
 	assert.Equal(t, []string{
 		"dynamodb:GetItem", "dynamodb:UpdateItem",
 		"logs:CreateLogStream", "logs:PutLogEvents",
-		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
+		"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
 	}, actions)
 }
 

@@ -108,16 +108,23 @@ func dlqInspect(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *maxN < 0 {
+		return usageError("--max %d: want 0 or more", *maxN)
+	}
 	opts := dlqOptions(ctx, e, a, "inspect", url, *maxN)
 	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Phones: a.Phones, Options: opts}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", *queue, err)
 	}
 	if *asJSON {
-		return printJSON(e.stdout, rep)
+		err = printJSON(e.stdout, rep)
+	} else {
+		rep.WriteText(e.stdout)
 	}
-	rep.WriteText(e.stdout)
-	return nil
+	if err == nil && rep.End == dlq.EndInterrupted {
+		return &exitError{code: 1, err: fmt.Errorf("interrupted: the report covers only the messages read so far")}
+	}
+	return err
 }
 
 func dlqRedrive(ctx context.Context, e env, args []string) error {
@@ -256,6 +263,9 @@ func dlqReprocess(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usageError("dlq reprocess: unexpected argument %q", pos[0])
 	}
+	if *maxN < 0 {
+		return usageError("--max %d: want 0 or more", *maxN)
+	}
 	filter, err := dlq.ParseFilter(*filterFlag)
 	if err != nil {
 		return usageError("--filter: %v", err)
@@ -311,6 +321,9 @@ func dlqExport(ctx context.Context, e env, args []string) error {
 	}
 	if *out == "" {
 		return usageError("dlq export: --out FILE.jsonl is required")
+	}
+	if *maxN < 0 {
+		return usageError("--max %d: want 0 or more", *maxN)
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {

@@ -43,7 +43,7 @@ commands:
   dlq redrive --queue DLQ [--to original|NAME|URL] [--mode auto|native|client] [--max N]
               [--rate N/s] [--filter EXPR] [--dry-run] [--audit FILE]
                                  move messages back; a message is never lost (at least once)
-  dlq reprocess --queue DLQ [--filter EXPR] [--max N] [--audit FILE]
+  dlq reprocess --queue DLQ [--filter EXPR] [--concurrency N] [--max N] [--audit FILE]
                                  run messages through the pipeline, delete those that succeed
   dlq export --queue DLQ --out FILE.jsonl [--max N]
                                  copy bodies and attributes without consuming; process reads it
@@ -59,6 +59,10 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second SIGINT or SIGTERM ends the process at once
+	}()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))

@@ -60,7 +60,9 @@ func processFile(ctx context.Context, e env, b *consumer.Batch, name string, sum
 			switch {
 			case !res.Outcome.OK():
 				fmt.Fprintf(e.stderr, "%s: %s: %v\n", labels[i], res.Outcome, res.Err)
-			case res.Reason == "delivery-without-dropoff":
+			case res.Warning == consumer.WarnNoDropoff && res.Outcome == consumer.Skipped:
+				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone and no usable account phone; nothing linked\n", labels[i], res.OrderID)
+			case res.Warning == consumer.WarnNoDropoff:
 				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone; linked the account phone\n", labels[i], res.OrderID)
 			}
 		}

@@ -141,7 +141,11 @@ func (p *publisher) send(ctx context.Context, batch []entry) {
 					seen[aws.ToString(f.Id)] = true
 				}
 				for i, en := range todo {
-					if !seen[strconv.Itoa(i)] {
+					switch {
+					case seen[strconv.Itoa(i)]:
+					case attempt == sendAttempts:
+						p.fail(en, "no answer from SQS for this entry")
+					default:
 						retry = append(retry, en)
 					}
 				}

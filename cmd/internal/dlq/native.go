@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -31,8 +32,8 @@ func ParseRate(s string) (float64, error) {
 		return 0, nil
 	}
 	n, err := strconv.ParseFloat(strings.TrimSuffix(s, "/s"), 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("rate %q: want N/s with N > 0", s)
+	if err != nil || math.IsNaN(n) || n < 0.01 || n > 1e6 {
+		return 0, fmt.Errorf("rate %q: want N/s with N from 0.01 to 1000000", s)
 	}
 	return n, nil
 }
