@@ -3,7 +3,6 @@ package lookup
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -33,10 +32,33 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 // cannot be written (bad cognito id, phone not E.164, ...): retrying cannot fix it.
 var ErrInvalidSighting = errors.New("invalid sighting")
 
-var (
-	e164Pattern   = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-	sourcePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-)
+// isE164 reports whether phone is "+" and 2 to 15 digits, the first not 0.
+func isE164(phone string) bool {
+	if len(phone) < 3 || len(phone) > 16 || phone[0] != '+' || phone[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(phone); i++ {
+		if phone[i] < '0' || phone[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isSource reports whether s is a producer name: a lower-case letter, then
+// up to 31 of lower-case letters, digits, '_' and '-'.
+func isSource(s string) bool {
+	if len(s) < 1 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Sighting is one piece of evidence that a customer uses a phone number: an
 // order committed at OccurredAt.
@@ -82,7 +104,7 @@ func ValidateCognitoID(id string) error {
 
 // ValidatePhone checks that phone is in E.164 form.
 func ValidatePhone(phone string) error {
-	if !e164Pattern.MatchString(phone) {
+	if !isE164(phone) {
 		return fmt.Errorf("%w: phone is not E.164", ErrInvalidSighting)
 	}
 	return nil
@@ -99,7 +121,7 @@ func (s Sighting) Validate() error {
 	switch {
 	case s.Via != ViaDropoff && s.Via != ViaAccount:
 		return fmt.Errorf("%w: via %q", ErrInvalidSighting, s.Via)
-	case !sourcePattern.MatchString(s.Source):
+	case !isSource(s.Source):
 		return fmt.Errorf("%w: source %q", ErrInvalidSighting, s.Source)
 	case s.OrderID == "" || len(s.OrderID) > 512:
 		return fmt.Errorf("%w: order id must be 1-512 bytes", ErrInvalidSighting)

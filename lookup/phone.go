@@ -121,7 +121,7 @@ func MaskPhone(phone string) string {
 		return "***"
 	}
 	last := string(digits[len(digits)-2:])
-	if !e164Pattern.MatchString(phone) {
+	if !isE164(phone) {
 		return "***" + last
 	}
 	cc := countryCode(phone[1:])

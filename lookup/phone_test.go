@@ -163,3 +163,12 @@ func TestSightingValidate(t *testing.T) {
 		assert.ErrorIs(t, s.Validate(), ErrInvalidSighting, "Validate with bad %s", name)
 	}
 }
+
+func TestValidatePhone(t *testing.T) {
+	for _, p := range []string{"+12", "+442079460958", "+123456789012345"} {
+		assert.NoError(t, ValidatePhone(p), "ValidatePhone(%q)", p)
+	}
+	for _, p := range []string{"", "+", "+1", "+0123", "442079460958", "+1234567890123456", "+44 20", "+44#1", "+４４"} {
+		assert.ErrorIs(t, ValidatePhone(p), ErrInvalidSighting, "ValidatePhone(%q)", p)
+	}
+}
