@@ -76,6 +76,8 @@ type inflight struct {
 // Run consumes until ctx is cancelled (then it drains and returns nil) or,
 // with UntilEmpty, until the queue is empty.
 func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
+	cfg := *w // defaults are filled in on a copy: the caller's Worker is not changed
+	w = &cfg
 	conc := w.Concurrency
 	if conc <= 0 {
 		conc = DefaultConcurrency

@@ -1,10 +1,15 @@
 package events
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+)
 
-// Schema is the JSON Schema (draft 2020-12) of the version-1 OrderCommitted
-// event, the contents of ordercommitted.schema.json. It accepts exactly the
-// events Decode accepts once the envelope has been removed with Unwrap.
-//
 //go:embed ordercommitted.schema.json
-var Schema []byte
+var schemaJSON []byte
+
+// Schema returns the JSON Schema (draft 2020-12) of the version-1
+// OrderCommitted event, the contents of ordercommitted.schema.json. It accepts
+// exactly the events Decode accepts once the envelope has been removed with
+// Unwrap. Each call returns a fresh copy.
+func Schema() []byte { return bytes.Clone(schemaJSON) }

@@ -20,7 +20,7 @@ const schemaID = "https://phonelookup.example/schemas/ordercommitted-v1.json"
 // date-time is checked.
 func compileSchema(t testing.TB) *jsonschema.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(events.Schema))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(events.Schema()))
 	require.NoError(t, err, "parse schema")
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
@@ -75,7 +75,7 @@ func TestSchemaDocument(t *testing.T) {
 			} `json:"occurredAt"`
 		} `json:"properties"`
 	}
-	require.NoError(t, json.Unmarshal(events.Schema, &doc))
+	require.NoError(t, json.Unmarshal(events.Schema(), &doc))
 	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", doc.Schema, "$schema")
 	assert.Equal(t, schemaID, doc.ID, "$id")
 	assert.Equal(t, events.OccurredAtPattern, doc.Properties.OccurredAt.Pattern,
