@@ -124,7 +124,16 @@ func dlqInspect(ctx context.Context, e env, args []string) error {
 	if err == nil && rep.End == dlq.EndInterrupted {
 		return &exitError{code: 1, err: fmt.Errorf("interrupted: the report covers only the messages read so far")}
 	}
+	if err == nil && incomplete(rep.End) {
+		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s): the report may not cover the whole queue", rep.End)}
+	}
 	return err
+}
+
+// incomplete reports whether a run stopped before it could confirm that it
+// had seen the whole queue (or its --max): such a run exits 1.
+func incomplete(end dlq.DrainEnd) bool {
+	return end == dlq.EndUnconfirmed || end == dlq.EndInFlightLimit
 }
 
 func dlqRedrive(ctx context.Context, e env, args []string) error {
@@ -245,6 +254,8 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)}
 	case s.End == dlq.EndInterrupted:
 		return &exitError{code: 1, err: fmt.Errorf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved)}
+	case incomplete(s.End):
+		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s) after moving %d; messages may be left in the dead-letter queue", s.End, s.Moved)}
 	}
 	return nil
 }
@@ -360,6 +371,9 @@ func dlqExport(ctx context.Context, e env, args []string) error {
 	}
 	if s.End == dlq.EndInterrupted {
 		return &exitError{code: 1, err: fmt.Errorf("interrupted after exporting %d messages", s.Exported)}
+	}
+	if incomplete(s.End) {
+		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s) after exporting %d messages: the export may be partial", s.End, s.Exported)}
 	}
 	return nil
 }

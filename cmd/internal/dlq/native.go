@@ -149,7 +149,10 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 	if n.Rate > 0 {
 		in.MaxNumberOfMessagesPerSecond = aws.Int32(n.Rate)
 	}
-	out, err := n.SQS.StartMessageMoveTask(ctx, in)
+	// Started on a context a SIGINT cannot cut short: a task SQS started must
+	// be known, so that it can be cancelled.
+	startedAt := time.Now().Add(-time.Minute).UnixMilli() // SQS's clock may be a little behind ours
+	out, err := n.SQS.StartMessageMoveTask(context.WithoutCancel(ctx), in)
 	if err != nil {
 		return res, fmt.Errorf("start message move task on %s: %w", n.SourceARN, err)
 	}
@@ -177,7 +180,7 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 				n.Log.Warn().Msg("interrupted: message move task cancelled")
 			}
 		}
-		t, err := n.task(work, handle, &started)
+		t, err := n.task(work, handle, &started, startedAt)
 		if err != nil {
 			return res, err
 		}
@@ -205,7 +208,7 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 
 // task finds our task among the source's recent move tasks: by its handle
 // while it runs, then by its start time.
-func (n *Native) task(ctx context.Context, handle string, started *int64) (*types.ListMessageMoveTasksResultEntry, error) {
+func (n *Native) task(ctx context.Context, handle string, started *int64, notBefore int64) (*types.ListMessageMoveTasksResultEntry, error) {
 	out, err := n.SQS.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(n.SourceARN), MaxResults: aws.Int32(10)})
 	if err != nil {
 		return nil, fmt.Errorf("list message move tasks of %s: %w", n.SourceARN, err)
@@ -221,8 +224,9 @@ func (n *Native) task(ctx context.Context, handle string, started *int64) (*type
 			return &out.Results[i], nil
 		}
 	}
-	if *started == 0 && len(out.Results) > 0 {
-		// Finished before the first look: the most recent task is ours.
+	if *started == 0 && len(out.Results) > 0 && out.Results[0].StartedTimestamp >= notBefore {
+		// Finished before the first look: the most recent task, if it started
+		// after our request, is ours (never an older, finished one).
 		*started = out.Results[0].StartedTimestamp
 		return &out.Results[0], nil
 	}
