@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -65,13 +66,21 @@ func dlqFlags(name string, e env, c *common) (*flag.FlagSet, *string) {
 
 // dlqSetup parses the flags (no positional arguments), builds the app and
 // resolves the queue.
-func dlqSetup(ctx context.Context, e env, fs *flag.FlagSet, c *common, queue *string, args []string) (*app.App, string, error) {
+func dlqSetup(ctx context.Context, e env, fs *flag.FlagSet, c *common, queue *string, args []string, check func() error) (*app.App, string, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, "", err
 	}
 	if len(pos) > 0 {
 		return nil, "", usageError("%s: unexpected argument %q", fs.Name(), pos[0])
+	}
+	if f := fs.Lookup("max"); f != nil && strings.HasPrefix(f.Value.String(), "-") {
+		return nil, "", usageError("--max %s: want 0 or more", f.Value)
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, "", err
+		}
 	}
 	a, err := build(ctx, e, *c)
 	if err != nil {
@@ -87,7 +96,7 @@ func dlqSetup(ctx context.Context, e env, fs *flag.FlagSet, c *common, queue *st
 func dlqDepth(ctx context.Context, e env, args []string) error {
 	var c common
 	fs, queue := dlqFlags("depth", e, &c)
-	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args)
+	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, nil)
 	if err != nil {
 		return err
 	}
@@ -104,12 +113,9 @@ func dlqInspect(ctx context.Context, e env, args []string) error {
 	fs, queue := dlqFlags("inspect", e, &c)
 	maxN := fs.Int("max", 0, "read at most N messages (0: all)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args)
+	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, nil)
 	if err != nil {
 		return err
-	}
-	if *maxN < 0 {
-		return usageError("--max %d: want 0 or more", *maxN)
 	}
 	opts := dlqOptions(ctx, e, a, "inspect", url, *maxN)
 	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Phones: a.Phones, Options: opts}).Run(ctx)
@@ -146,29 +152,17 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
 	dryRun := fs.Bool("dry-run", false, "print what would move; move nothing")
 	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError("dlq redrive: unexpected argument %q", pos[0])
-	}
-	filter, err := dlq.ParseFilter(*filterFlag)
-	if err != nil {
-		return usageError("--filter: %v", err)
-	}
-	rate, err := dlq.ParseRate(*rateFlag)
-	if err != nil {
-		return usageError("--rate: %v", err)
-	}
-	if *maxN < 0 {
-		return usageError("--max %d: want 0 or more", *maxN)
-	}
-	a, err := build(ctx, e, c)
-	if err != nil {
-		return err
-	}
-	src, err := queueURL(ctx, a.SQS, *queue)
+	var filter dlq.Filter
+	var rate float64
+	a, src, err := dlqSetup(ctx, e, fs, &c, queue, args, func() (err error) {
+		if filter, err = dlq.ParseFilter(*filterFlag); err != nil {
+			return usageError("--filter: %v", err)
+		}
+		if rate, err = dlq.ParseRate(*rateFlag); err != nil {
+			return usageError("--rate: %v", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -267,30 +261,18 @@ func dlqReprocess(ctx context.Context, e env, args []string) error {
 	maxN := fs.Int("max", 0, "process at most N messages matching the filter (0: all)")
 	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
 	conc := fs.Int("concurrency", 0, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError("dlq reprocess: unexpected argument %q", pos[0])
-	}
-	if *maxN < 0 {
-		return usageError("--max %d: want 0 or more", *maxN)
-	}
-	filter, err := dlq.ParseFilter(*filterFlag)
-	if err != nil {
-		return usageError("--filter: %v", err)
-	}
-	a, err := build(ctx, e, c)
+	var filter dlq.Filter
+	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, func() (err error) {
+		if filter, err = dlq.ParseFilter(*filterFlag); err != nil {
+			return usageError("--filter: %v", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	if *conc > 0 {
 		a.Config.Concurrency = *conc
-	}
-	url, err := queueURL(ctx, a.SQS, *queue)
-	if err != nil {
-		return err
 	}
 	audit, closeAudit, err := openAudit(*auditPath)
 	if err != nil {
@@ -323,24 +305,12 @@ func dlqExport(ctx context.Context, e env, args []string) error {
 	fs, queue := dlqFlags("export", e, &c)
 	out := fs.String("out", "", "write to FILE.jsonl (must not exist; - for standard output)")
 	maxN := fs.Int("max", 0, "export at most N messages (0: all)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError("dlq export: unexpected argument %q", pos[0])
-	}
-	if *out == "" {
-		return usageError("dlq export: --out FILE.jsonl is required")
-	}
-	if *maxN < 0 {
-		return usageError("--max %d: want 0 or more", *maxN)
-	}
-	a, err := build(ctx, e, c)
-	if err != nil {
-		return err
-	}
-	url, err := queueURL(ctx, a.SQS, *queue)
+	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, func() error {
+		if *out == "" {
+			return usageError("dlq export: --out FILE.jsonl is required")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
