@@ -13,7 +13,6 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/rs/zerolog"
@@ -39,23 +38,6 @@ func newBatchStore(t *testing.T) (*lookup.Store, *dynamodb.Client) {
 	require.NoError(t, err)
 	require.True(t, created, "CreateTable of a fresh table = exists, want created")
 	return s, db
-}
-
-// scanLinkTable returns every item of table, each rendered canonically (keys
-// and string sets sorted), sorted.
-func scanLinkTable(t *testing.T, db *dynamodb.Client, table string) []string {
-	t.Helper()
-	var items []string
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		require.NoError(t, err, "Scan(%s)", table)
-		for _, item := range page.Items {
-			items = append(items, renderLinkItem(t, item))
-		}
-	}
-	slices.Sort(items)
-	return items
 }
 
 func renderLinkItem(t *testing.T, item map[string]types.AttributeValue) string {
@@ -141,7 +123,7 @@ func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 		assert.Equal(t, w.order, l.LastOrderID, "Get(%s, %s).LastOrderID = %q, want %q", w.user, w.phone, l.LastOrderID, w.order)
 		assert.Equal(t, []string{lookup.ViaDropoff}, l.Via, "Get(%s, %s).Via = %v, want [dropoff]", w.user, w.phone, l.Via)
 	}
-	first := scanLinkTable(t, db, store.Table())
+	first := scanWorkerTable(t, db, store.Table())
 	require.Len(t, first, len(links), "table holds %d items after the first delivery, want %d", len(first), len(links))
 
 	// Redeliver the whole batch three times at once.
@@ -172,6 +154,6 @@ func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 		assert.EqualValues(t, 0, summary["linked"], "redelivery %d linked = %v, want 0", i, summary["linked"])
 		assert.EqualValues(t, 0, summary["refreshed"], "redelivery %d refreshed = %v, want 0", i, summary["refreshed"])
 	}
-	after := scanLinkTable(t, db, store.Table())
+	after := scanWorkerTable(t, db, store.Table())
 	assert.Equal(t, first, after, "table after redeliveries differs from after the first delivery")
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
@@ -464,37 +463,10 @@ func (r *recordingSQS) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueA
 	return r.c.GetQueueAttributes(ctx, in, optFns...)
 }
 
-// scanWorkerTable returns every item of the table as JSON with typed values
-// (string sets sorted), sorted.
 func scanWorkerTable(t *testing.T, db *dynamodb.Client, table string) []string {
 	t.Helper()
-	var items []string
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table, ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		require.NoError(t, err)
-		for _, it := range page.Items {
-			m := map[string]any{}
-			for k, v := range it {
-				switch v := v.(type) {
-				case *ddbtypes.AttributeValueMemberS:
-					m[k] = map[string]any{"S": v.Value}
-				case *ddbtypes.AttributeValueMemberN:
-					m[k] = map[string]any{"N": v.Value}
-				case *ddbtypes.AttributeValueMemberSS:
-					m[k] = map[string]any{"SS": slices.Sorted(slices.Values(v.Value))}
-				case *ddbtypes.AttributeValueMemberBOOL:
-					m[k] = map[string]any{"BOOL": v.Value}
-				default:
-					m[k] = fmt.Sprintf("%T %v", v, v)
-				}
-			}
-			b, err := json.Marshal(m)
-			require.NoError(t, err)
-			items = append(items, string(b))
-		}
-	}
-	sort.Strings(items)
+	items, err := emulator.ScanTable(context.Background(), db, table)
+	require.NoError(t, err)
 	return items
 }
 

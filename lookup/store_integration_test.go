@@ -4,21 +4,18 @@ package lookup_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -53,31 +50,8 @@ func corpus() []lookup.Sighting {
 // scan returns every item of the table, as comparable JSON, sorted.
 func scan(t *testing.T, db *dynamodb.Client, table string) []string {
 	t.Helper()
-	var items []string
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table, ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		require.NoError(t, err)
-		for _, it := range page.Items {
-			m := map[string]any{}
-			for k, v := range it {
-				switch v := v.(type) {
-				case *types.AttributeValueMemberS:
-					m[k] = v.Value
-				case *types.AttributeValueMemberSS:
-					s := append([]string(nil), v.Value...)
-					sort.Strings(s)
-					m[k] = s
-				default:
-					m[k] = fmt.Sprintf("%T", v)
-				}
-			}
-			b, err := json.Marshal(m)
-			require.NoError(t, err)
-			items = append(items, string(b))
-		}
-	}
-	sort.Strings(items)
+	items, err := emulator.ScanTable(context.Background(), db, table)
+	require.NoError(t, err)
 	return items
 }
 

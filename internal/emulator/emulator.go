@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
@@ -214,4 +216,42 @@ func Main(m *testing.M, sqs bool, e **Emulators) int {
 	*e = started
 	defer started.Close()
 	return m.Run()
+}
+
+// ScanTable returns every item of table as canonical JSON (attribute types
+// kept, string sets sorted), sorted: two tables hold the same items iff their
+// scans are equal. It reads with strong consistency.
+func ScanTable(ctx context.Context, db *dynamodb.Client, table string) ([]string, error) {
+	var items []string
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", table, err)
+		}
+		for _, it := range page.Items {
+			m := map[string]any{}
+			for k, v := range it {
+				switch v := v.(type) {
+				case *ddbtypes.AttributeValueMemberS:
+					m[k] = map[string]any{"S": v.Value}
+				case *ddbtypes.AttributeValueMemberN:
+					m[k] = map[string]any{"N": v.Value}
+				case *ddbtypes.AttributeValueMemberSS:
+					m[k] = map[string]any{"SS": slices.Sorted(slices.Values(v.Value))}
+				case *ddbtypes.AttributeValueMemberBOOL:
+					m[k] = map[string]any{"BOOL": v.Value}
+				default:
+					m[k] = fmt.Sprintf("%T %v", v, v)
+				}
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, string(b))
+		}
+	}
+	slices.Sort(items)
+	return items, nil
 }
