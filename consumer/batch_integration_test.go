@@ -26,7 +26,7 @@ import (
 
 var batchEmu *emulator.Emulators
 
-func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &batchEmu)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m, true, &batchEmu)) }
 
 // newBatchStore creates a fresh table on dynalite and returns a store
 // on it and the raw client.

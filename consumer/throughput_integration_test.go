@@ -22,20 +22,10 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-var (
-	benchOnce sync.Once
-	benchEmu  *emulator.Emulators
-	benchErr  error
-)
-
-// benchEmulators starts one emulator pair for the benchmarks of this package.
+// benchEmulators returns the package's emulators (started by TestMain).
 func benchEmulators(b *testing.B) *emulator.Emulators {
 	b.Helper()
-	benchOnce.Do(func() { benchEmu, benchErr = emulator.Start(context.Background(), true) })
-	if benchErr != nil {
-		b.Fatal(benchErr)
-	}
-	return benchEmu
+	return batchEmu
 }
 
 const throughputEvents = 500

@@ -34,28 +34,12 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// ---------------------------------------------------------------------------
-// Emulators: one instance for this file's tests, started on first use. No
-// TestMain here (another file of the package may define one): the emulators
-// stop by themselves when the test binary exits and closes their stdin.
-
-var (
-	workerEmuOnce sync.Once
-	workerEmuVal  *emulator.Emulators
-	workerEmuErr  error
-)
-
-// workerEmulators returns the running dynalite and local-aws-sqs.
+// workerEmulators returns the package's dynalite and local-aws-sqs (started
+// by TestMain).
 func workerEmulators(t *testing.T) *emulator.Emulators {
 	t.Helper()
-	workerEmuOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		workerEmuVal, workerEmuErr = emulator.Start(ctx, true)
-	})
-	require.NoError(t, workerEmuErr)
-	require.NotEmpty(t, workerEmuVal.SQS, "emulators started without SQS")
-	return workerEmuVal
+	require.NotEmpty(t, batchEmu.SQS, "emulators started without SQS")
+	return batchEmu
 }
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,25 +23,12 @@ import (
 	"github.com/phonelookup/phonelookup/internal/emulator"
 )
 
-// The TestMain of this package starts dynalite only. The dlq tests need
-// local-aws-sqs too: they start emulators of their own, once, on first use.
-// They are not stopped explicitly (TestMain is not theirs): emulators.js
-// exits when its stdin closes, which happens when the test binary exits.
-var (
-	dlqEmuOnce sync.Once
-	dlqEmu     *emulator.Emulators
-	dlqEmuErr  error
-)
-
+// dlqEmulators returns the package's dynalite and local-aws-sqs (started by
+// TestMain).
 func dlqEmulators(t *testing.T) *emulator.Emulators {
 	t.Helper()
-	dlqEmuOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		dlqEmu, dlqEmuErr = emulator.Start(ctx, true)
-	})
-	require.NoError(t, dlqEmuErr, "start dynalite and local-aws-sqs")
-	return dlqEmu
+	require.NotEmpty(t, cliEmu.SQS, "emulators started without SQS")
+	return cliEmu
 }
 
 // dlqCLIEnv is cliEnv for the emulators with SQS: the getenv of a CLI run on

@@ -23,7 +23,7 @@ import (
 
 var cliEmu *emulator.Emulators
 
-func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &cliEmu)) }
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m, true, &cliEmu)) }
 
 const samplesFile = "../../testdata/events/samples.jsonl"
 
