@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/rs/zerolog"
 )
 
@@ -37,7 +36,6 @@ type Batch struct {
 	StartMargin  time.Duration
 	ReturnMargin time.Duration
 	Log          zerolog.Logger
-	Metrics      *Metrics // nil: no metrics
 }
 
 // Run processes msgs and returns one result per message, in order. A record
@@ -129,35 +127,4 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 	}
 	mu.Unlock()
 	return results
-}
-
-// HandleSQS processes an SQS batch and answers with the messages that failed
-// (Invalid or Failed), each once, so that Lambda deletes the others. It logs
-// one line per failed message and one summary line.
-func (b *Batch) HandleSQS(ctx context.Context, ev lambdaevents.SQSEvent) lambdaevents.SQSEventResponse {
-	start := time.Now()
-	msgs := make([]Message, len(ev.Records))
-	for i, r := range ev.Records {
-		msgs[i] = Message{ID: r.MessageId, Body: []byte(r.Body)}
-	}
-	results := b.Run(ctx, msgs)
-	resp := lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}
-	seen := make(map[string]bool)
-	var sum Summary
-	for i, r := range results {
-		sum.Add(r.Outcome)
-		r.Log(b.Log, msgs[i].ID)
-		if !r.Outcome.OK() && !seen[msgs[i].ID] {
-			seen[msgs[i].ID] = true
-			resp.BatchItemFailures = append(resp.BatchItemFailures,
-				lambdaevents.SQSBatchItemFailure{ItemIdentifier: msgs[i].ID})
-		}
-	}
-	if err := b.Metrics.Batch(results, time.Since(start)); err != nil {
-		b.Log.Warn().Err(err).Msg("metrics not written")
-	}
-	b.Log.Info().Int("events", sum.Events).Int("linked", sum.Linked).Int("refreshed", sum.Refreshed).
-		Int("unchanged", sum.Unchanged).Int("skipped", sum.Skipped).Int("invalid", sum.Invalid).
-		Int("failed", sum.Failed).Dur("elapsed", time.Since(start)).Msg("batch done")
-	return resp
 }

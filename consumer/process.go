@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// Linker writes a sighting; *lookup.Store is the real one.
+// Linker writes a sighting; *dynamo.Store is the real one.
 type Linker interface {
 	Link(ctx context.Context, s lookup.Sighting) (lookup.Outcome, error)
 }
@@ -21,10 +22,7 @@ type Normalizer interface {
 	Normalize(raw, region string) (string, error)
 }
 
-var (
-	_ Linker     = (*lookup.Store)(nil)
-	_ Normalizer = (*lookup.Normalizer)(nil)
-)
+var _ Normalizer = (*lookup.Normalizer)(nil)
 
 // Outcome is what happened to one message.
 type Outcome string
@@ -168,6 +166,13 @@ func (s *Summary) Add(o Outcome) {
 	default:
 		s.Failed++
 	}
+}
+
+// Log adds the counts and elapsed to e (the summary line of a batch or run).
+func (s Summary) Log(e *zerolog.Event, elapsed time.Duration) *zerolog.Event {
+	return e.Int("events", s.Events).Int("linked", s.Linked).Int("refreshed", s.Refreshed).
+		Int("unchanged", s.Unchanged).Int("skipped", s.Skipped).Int("invalid", s.Invalid).
+		Int("failed", s.Failed).Dur("elapsed", elapsed)
 }
 
 // OK reports whether nothing was invalid or failed.

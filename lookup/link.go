@@ -32,6 +32,9 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 // cannot be written (bad cognito id, phone not E.164, ...): retrying cannot fix it.
 var ErrInvalidSighting = errors.New("invalid sighting")
 
+// ErrNotFound is returned when there is no such link.
+var ErrNotFound = errors.New("link not found")
+
 // isE164 reports whether phone is "+" and 2 to 15 digits, the first not 0.
 func isE164(phone string) bool {
 	if len(phone) < 3 || len(phone) > 16 || phone[0] != '+' || phone[1] == '0' {
@@ -74,18 +77,18 @@ type Sighting struct {
 
 // Link is a stored link between a customer and a phone number.
 type Link struct {
-	CognitoID    string     `json:"cognitoId"`
-	Phone        string     `json:"phone"`
-	FirstSeenAt  time.Time  `json:"firstSeenAt"`
-	LastSeenAt   time.Time  `json:"lastSeenAt"`
-	FirstOrderID string     `json:"firstOrderId"`
-	LastOrderID  string     `json:"lastOrderId"`
-	Sources      []string   `json:"sources"`
-	Via          []string   `json:"via"`
-	Brand        string     `json:"brand,omitempty"`
-	NormVersion  string     `json:"normVersion,omitempty"`
-	UnlinkedAt   *time.Time `json:"unlinkedAt,omitempty"`
-	Active       bool       `json:"active"`
+	CognitoID    string
+	Phone        string
+	FirstSeenAt  time.Time
+	LastSeenAt   time.Time
+	FirstOrderID string
+	LastOrderID  string
+	Sources      []string
+	Via          []string
+	Brand        string
+	NormVersion  string
+	UnlinkedAt   *time.Time
+	Active       bool
 }
 
 // ValidateCognitoID checks that id can be part of a key: letters, digits and
@@ -137,50 +140,13 @@ func (s Sighting) Validate() error {
 // FormatTime formats t as stored (UTC, millisecond precision).
 func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Millisecond).Format(TimeLayout) }
 
-// seenKey orders sightings: by time, then by order id, so that the first and
-// last orders of a link are well defined even when two share a millisecond.
-type seenKey struct{ at, orderID string }
-
-func (a seenKey) compare(b seenKey) int {
-	if c := strings.Compare(a.at, b.at); c != 0 {
-		return c
-	}
-	return strings.Compare(a.orderID, b.orderID)
-}
-
-// step is the write a sighting needs given the stored link.
-type step int
-
-const (
-	stepNone   step = iota // nothing to change: unchanged
-	stepNewest             // new or newest and visible: the optimistic write
-	stepLast               // newer than lastSeenAt but not after unlinkedAt: move last, stay hidden
-	stepFirst              // older than firstSeenAt: move first
-	stepSets               // between first and last: only sources/via grow
-	stepBrand              // the latest order again with a larger brand: the larger wins
-)
-
-// plan decides the write for sighting s (key k) against the stored link old
-// (nil: no item).
-func plan(old *Link, sg Sighting, k seenKey) step {
-	if old == nil {
-		return stepNewest
-	}
-	last := seenKey{FormatTime(old.LastSeenAt), old.LastOrderID}
-	first := seenKey{FormatTime(old.FirstSeenAt), old.FirstOrderID}
-	switch {
-	case k.compare(last) > 0 && old.UnlinkedAt != nil && FormatTime(*old.UnlinkedAt) >= k.at:
-		return stepLast
-	case k.compare(last) > 0:
-		return stepNewest
-	case k.compare(last) == 0 && sg.Brand > old.Brand:
-		// Two sightings of the latest order that disagree on the brand (one
-		// producer leaves it out): the larger brand wins, whatever the order.
-		return stepBrand
-	case k.compare(first) < 0:
-		return stepFirst
-	case !slices.Contains(old.Sources, sg.Source) || !slices.Contains(old.Via, sg.Via):
-		return stepSets
-	}
-	return stepNone
+// SortRecentFirst orders links most recently seen first (ties: by Cognito
+// id), the order in which search answers.
+func SortRecentFirst(links []Link) {
+	slices.SortFunc(links, func(a, b Link) int {
+		if c := b.LastSeenAt.Compare(a.LastSeenAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CognitoID, b.CognitoID)
+	})
 }

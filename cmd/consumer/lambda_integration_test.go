@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -141,7 +142,7 @@ func TestLambdaBinarySQSBatch(t *testing.T) {
 	cancel()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = e.Close() })
-	store := lookup.NewStore(e.DynamoDBClient(emulator.Config()), emulator.UniqueName("lambda-links"), "")
+	store := dynamo.NewStore(e.DynamoDBClient(emulator.Config()), emulator.UniqueName("lambda-links"), "")
 	created, err := store.CreateTable(ctx, time.Minute)
 	require.NoError(t, err)
 	require.True(t, created)

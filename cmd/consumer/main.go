@@ -12,7 +12,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
-	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/emf"
+	"github.com/phonelookup/phonelookup/consumer/lambdahandler"
 )
 
 // version is stamped by make build (-X main.version=...).
@@ -38,7 +39,7 @@ func run(ctx context.Context, _ []string, getenv func(string) string, stdout, st
 
 // newHandler builds the Lambda handler: logs go to stderr as JSON, EMF
 // metric lines to stdout; both end in the function's log group.
-func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*consumer.Handler, error) {
+func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*lambdahandler.Handler, error) {
 	cfg, err := app.FromEnv(getenv)
 	if err != nil {
 		return nil, err
@@ -49,6 +50,6 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	}
 	log := cfg.Logger(stderr).With().Str("version", version).Logger()
 	b := a.Batch(log)
-	b.Metrics = &consumer.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}
-	return &consumer.Handler{Batch: b}, nil
+	return &lambdahandler.Handler{Batch: b,
+		Metrics: &emf.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}}, nil
 }

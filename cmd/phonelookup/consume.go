@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 )
 
 func cmdConsume(ctx context.Context, e env, args []string) error {
@@ -34,7 +34,7 @@ func cmdConsume(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := &consumer.Worker{
+	w := &sqsworker.Worker{
 		SQS: a.SQS, QueueURL: url, Processor: a.Processor, Concurrency: a.Config.Concurrency,
 		UntilEmpty: *untilEmpty, Log: a.Config.Logger(e.stderr), Progress: e.stderr, ProgressEvery: *progress,
 	}

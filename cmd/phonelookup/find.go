@@ -11,18 +11,6 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// customerJSON is one customer in find --json.
-type customerJSON struct {
-	CognitoID    string   `json:"cognitoId"`
-	FirstSeenAt  string   `json:"firstSeenAt"`
-	LastSeenAt   string   `json:"lastSeenAt"`
-	FirstOrderID string   `json:"firstOrderId"`
-	LastOrderID  string   `json:"lastOrderId"`
-	Sources      []string `json:"sources"`
-	Via          []string `json:"via"`
-	Brand        string   `json:"brand,omitempty"`
-}
-
 func cmdFind(ctx context.Context, e env, args []string) error {
 	var c common
 	fs := newFlags("find", e, &c)
@@ -48,18 +36,10 @@ func cmdFind(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := struct {
-			Phone     string         `json:"phone"`
-			Customers []customerJSON `json:"customers"`
-		}{Phone: phone, Customers: []customerJSON{}}
-		for _, l := range links {
-			out.Customers = append(out.Customers, customerJSON{
-				CognitoID: l.CognitoID, FirstSeenAt: lookup.FormatTime(l.FirstSeenAt), LastSeenAt: lookup.FormatTime(l.LastSeenAt),
-				FirstOrderID: l.FirstOrderID, LastOrderID: l.LastOrderID, Sources: l.Sources, Via: l.Via, Brand: l.Brand,
-			})
-		}
-		enc := json.NewEncoder(e.stdout)
-		return enc.Encode(out)
+		return json.NewEncoder(e.stdout).Encode(struct {
+			Phone     string            `json:"phone"`
+			Customers []lookup.LinkView `json:"customers"`
+		}{phone, lookup.Views(links)})
 	}
 	fmt.Fprintf(e.stdout, "%s: %d customer(s)\n", phone, len(links))
 	if len(links) == 0 {

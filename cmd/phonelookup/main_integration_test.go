@@ -19,6 +19,7 @@ import (
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 var cliEmu *emulator.Emulators
@@ -90,8 +91,8 @@ func samplesTruth(t *testing.T) (lines, invalid int) {
 
 // findOutput is the JSON of find --json.
 type findOutput struct {
-	Phone     string         `json:"phone"`
-	Customers []customerJSON `json:"customers"`
+	Phone     string            `json:"phone"`
+	Customers []lookup.LinkView `json:"customers"`
 }
 
 func decodeFind(t *testing.T, stdout string) findOutput {
@@ -121,12 +122,12 @@ var (
 	userA = "eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01"
 	userB = "eu-west-1:3b9d5f27-8e1a-4f6c-b2d4-6a0e9c7f1d02"
 
-	customerB = customerJSON{
-		CognitoID: userB, FirstSeenAt: "2026-11-02T13:45:10.789Z", LastSeenAt: "2026-11-02T13:45:10.789Z",
+	customerB = lookup.LinkView{
+		CognitoID: userB, Phone: "+442079460958", FirstSeenAt: "2026-11-02T13:45:10.789Z", LastSeenAt: "2026-11-02T13:45:10.789Z",
 		FirstOrderID: "ord-1004", LastOrderID: "ord-1004", Sources: []string{"fulfillment"}, Via: []string{"dropoff"},
 	}
-	customerA = customerJSON{
-		CognitoID: userA, FirstSeenAt: "2026-11-01T09:05:00.001Z", LastSeenAt: "2026-11-02T11:00:05.456Z",
+	customerA = lookup.LinkView{
+		CognitoID: userA, Phone: "+442079460958", FirstSeenAt: "2026-11-01T09:05:00.001Z", LastSeenAt: "2026-11-02T11:00:05.456Z",
 		FirstOrderID: "ord-0999", LastOrderID: "ord-1002", Sources: []string{"fulfillment", "graphql"},
 		Via: []string{"account", "dropoff"},
 	}
@@ -202,7 +203,7 @@ func TestCLI(t *testing.T) {
 		}},
 		{"find --json lists both customers, most recent first", []string{"find", phone, "--json"}, 0, func(t *testing.T, r cliResult) {
 			got := decodeFind(t, r.stdout)
-			want := findOutput{Phone: "+442079460958", Customers: []customerJSON{customerB, customerA}}
+			want := findOutput{Phone: "+442079460958", Customers: []lookup.LinkView{customerB, customerA}}
 			assert.Equal(t, want, got, "find %s = %+v, want %+v", phone, got, want)
 			findJSON = r.stdout
 		}},
@@ -225,7 +226,7 @@ func TestCLI(t *testing.T) {
 		{"find an unknown number", []string{"find", "+44 20 7946 0999", "--json"}, 0, func(t *testing.T, r cliResult) {
 			assert.Contains(t, r.stdout, `"customers":[]`, "find stdout = %q", r.stdout)
 			got := decodeFind(t, r.stdout)
-			assert.Equal(t, findOutput{Phone: "+442079460999", Customers: []customerJSON{}}, got, "find unknown = %+v", got)
+			assert.Equal(t, findOutput{Phone: "+442079460999", Customers: []lookup.LinkView{}}, got, "find unknown = %+v", got)
 		}},
 		{"find without a number", []string{"find"}, 2, nil},
 		{"unlink", []string{"unlink", "--user", userA, "--phone", phone}, 0, func(t *testing.T, r cliResult) {
@@ -234,7 +235,7 @@ func TestCLI(t *testing.T) {
 		}},
 		{"find no longer lists the unlinked customer", []string{"find", phone, "--json"}, 0, func(t *testing.T, r cliResult) {
 			got := decodeFind(t, r.stdout)
-			want := findOutput{Phone: "+442079460958", Customers: []customerJSON{customerB}}
+			want := findOutput{Phone: "+442079460958", Customers: []lookup.LinkView{customerB}}
 			assert.Equal(t, want, got, "find %s after unlink = %+v, want %+v", phone, got, want)
 		}},
 		{"replaying the samples does not bring the link back", []string{"process", samplesFile}, 1, func(t *testing.T, r cliResult) {
@@ -243,7 +244,7 @@ func TestCLI(t *testing.T) {
 		}},
 		{"find after the replay", []string{"find", phone, "--json"}, 0, func(t *testing.T, r cliResult) {
 			got := decodeFind(t, r.stdout)
-			want := findOutput{Phone: "+442079460958", Customers: []customerJSON{customerB}}
+			want := findOutput{Phone: "+442079460958", Customers: []lookup.LinkView{customerB}}
 			assert.Equal(t, want, got, "find %s after replay = %+v, want %+v", phone, got, want)
 		}},
 		{"unlink an unknown link", []string{"unlink", "--user", "user-nobody", "--phone", phone}, 1, func(t *testing.T, r cliResult) {

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -39,8 +40,8 @@ type Config struct {
 // FromEnv reads the configuration; getenv is os.Getenv in production.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		Table:         or(getenv("LOOKUP_TABLE"), lookup.DefaultTable),
-		Index:         or(getenv("LOOKUP_INDEX"), lookup.DefaultIndex),
+		Table:         or(getenv("LOOKUP_TABLE"), dynamo.DefaultTable),
+		Index:         or(getenv("LOOKUP_INDEX"), dynamo.DefaultIndex),
 		DefaultRegion: strings.ToUpper(strings.TrimSpace(getenv("PHONE_DEFAULT_REGION"))),
 		Concurrency:   consumer.DefaultConcurrency,
 		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
@@ -102,7 +103,7 @@ type App struct {
 	AWS       aws.Config
 	DynamoDB  *dynamodb.Client
 	SQS       *sqs.Client
-	Store     *lookup.Store
+	Store     *dynamo.Store
 	Phones    *lookup.Normalizer
 	Processor *consumer.Processor
 }
@@ -120,7 +121,7 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
-	store := lookup.NewStore(db, c.Table, c.Index)
+	store := dynamo.NewStore(db, c.Table, c.Index)
 	return &App{
 		Config:    c,
 		AWS:       awsCfg,
@@ -131,6 +132,9 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		Processor: &consumer.Processor{Linker: store, Phones: phones},
 	}, nil
 }
+
+// The store is the consumer's linker.
+var _ consumer.Linker = (*dynamo.Store)(nil)
 
 // Batch returns a batch runner with the configured concurrency.
 func (a *App) Batch(log zerolog.Logger) *consumer.Batch {

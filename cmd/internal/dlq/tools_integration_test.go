@@ -20,6 +20,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -151,7 +152,7 @@ func TestReprocessDeletesOnlySuccesses(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := emu.DynamoDBClient(emulator.Config())
-	store := lookup.NewStore(db, emulator.UniqueName("dlq-links"), "")
+	store := dynamo.NewStore(db, emulator.UniqueName("dlq-links"), "")
 	_, err := store.CreateTable(ctx, time.Minute)
 	require.NoError(t, err)
 	phones, err := lookup.NewNormalizer("", lookup.DefaultCacheSize)

@@ -1,4 +1,6 @@
-package consumer
+// Package emf writes the consumer's CloudWatch metrics in the Embedded Metric
+// Format: one JSON line per batch on the Lambda's stdout.
+package emf
 
 import (
 	"encoding/json"
@@ -8,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/phonelookup/phonelookup/consumer"
 )
 
 // Metrics writes one CloudWatch Embedded Metric Format (EMF) line per batch
@@ -30,7 +34,7 @@ var metricNames = []struct{ name, unit string }{
 }
 
 // Batch writes the metrics of one batch.
-func (m *Metrics) Batch(results []Result, elapsed time.Duration) error {
+func (m *Metrics) Batch(results []consumer.Result, elapsed time.Duration) error {
 	if m == nil || m.W == nil {
 		return nil
 	}
@@ -41,23 +45,23 @@ func (m *Metrics) Batch(results []Result, elapsed time.Duration) error {
 	values := map[string]float64{}
 	for _, r := range results {
 		switch r.Outcome {
-		case Linked:
+		case consumer.Linked:
 			values["Linked"]++
-		case Refreshed:
+		case consumer.Refreshed:
 			values["Refreshed"]++
-		case Unchanged:
+		case consumer.Unchanged:
 			values["Unchanged"]++
-		case Skipped:
+		case consumer.Skipped:
 			values["Skipped"]++
 			switch r.Reason {
-			case SkipGuest:
+			case consumer.SkipGuest:
 				values["SkippedGuest"]++
-			case SkipNoPhone:
+			case consumer.SkipNoPhone:
 				values["SkippedNoPhone"]++
-			case SkipInvalidPhone:
+			case consumer.SkipInvalidPhone:
 				values["SkippedInvalidPhone"]++
 			}
-		case Invalid:
+		case consumer.Invalid:
 			values["Invalid"]++
 		default:
 			values["Failed"]++

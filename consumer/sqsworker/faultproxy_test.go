@@ -1,6 +1,6 @@
 //go:build integration
 
-package consumer_test
+package sqsworker_test
 
 import (
 	"context"

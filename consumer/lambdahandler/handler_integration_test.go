@@ -1,25 +1,25 @@
 //go:build integration
 
-package consumer_test
+package lambdahandler_test
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
+	"github.com/phonelookup/phonelookup/consumer/lambdahandler"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -30,53 +30,33 @@ func TestMain(m *testing.M) { os.Exit(emulator.Main(m, true, &batchEmu)) }
 
 // newBatchStore creates a fresh table on dynalite and returns a store
 // on it and the raw client.
-func newBatchStore(t *testing.T) (*lookup.Store, *dynamodb.Client) {
+func newBatchStore(t *testing.T) (*dynamo.Store, *dynamodb.Client) {
 	t.Helper()
 	db := batchEmu.DynamoDBClient(emulator.Config())
-	s := lookup.NewStore(db, emulator.UniqueName("consumer"), "")
+	s := dynamo.NewStore(db, emulator.UniqueName("consumer"), "")
 	created, err := s.CreateTable(context.Background(), time.Minute)
 	require.NoError(t, err)
 	require.True(t, created, "CreateTable of a fresh table = exists, want created")
 	return s, db
 }
 
-func renderLinkItem(t *testing.T, item map[string]types.AttributeValue) string {
+func scanTable(t *testing.T, db *dynamodb.Client, table string) []string {
 	t.Helper()
-	keys := make([]string, 0, len(item))
-	for k := range item {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var sb strings.Builder
-	for _, k := range keys {
-		switch v := item[k].(type) {
-		case *types.AttributeValueMemberS:
-			fmt.Fprintf(&sb, "%s=S:%q ", k, v.Value)
-		case *types.AttributeValueMemberN:
-			fmt.Fprintf(&sb, "%s=N:%s ", k, v.Value)
-		case *types.AttributeValueMemberSS:
-			ss := slices.Clone(v.Value)
-			slices.Sort(ss)
-			fmt.Fprintf(&sb, "%s=SS:%q ", k, ss)
-		case *types.AttributeValueMemberBOOL:
-			fmt.Fprintf(&sb, "%s=BOOL:%v ", k, v.Value)
-		default:
-			t.Fatalf("attribute %s: unexpected type %T", k, v)
-		}
-	}
-	return sb.String()
+	items, err := emulator.ScanTable(context.Background(), db, table)
+	require.NoError(t, err)
+	return items
 }
 
 func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 	store, db := newBatchStore(t)
 	phones, err := lookup.NewNormalizer("", lookup.DefaultCacheSize)
 	require.NoError(t, err)
-	newBatch := func(log zerolog.Logger) *consumer.Batch {
-		return &consumer.Batch{
+	newBatch := func(log zerolog.Logger) *lambdahandler.Handler {
+		return &lambdahandler.Handler{Batch: &consumer.Batch{
 			Processor:   &consumer.Processor{Linker: store, Phones: phones},
 			Concurrency: 4,
 			Log:         log,
-		}
+		}}
 	}
 
 	// Ten records; records 3 and 7 (1-based) are invalid, the others are
@@ -102,18 +82,18 @@ func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 			bodies = append(bodies, noOrderID)
 		default:
 			user, order := fmt.Sprintf("user-%02d", n), fmt.Sprintf("ord-%02d", n)
-			bodies = append(bodies, deliveryBody(order, user, fmt.Sprintf("020 7946 00%02d", n)))
+			bodies = append(bodies, consumertest.DeliveryBody(order, user, fmt.Sprintf("020 7946 00%02d", n)))
 			links = append(links, want{user, fmt.Sprintf("+44207946%04d", n), order})
 		}
 	}
-	ev := sqsEvent(ids, bodies)
+	ev := consumertest.SQSEvent(ids, bodies)
 	wantFailures := []string{"msg-03", "msg-07"}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
 	resp := newBatch(zerolog.Nop()).HandleSQS(ctx, ev)
-	assert.Equal(t, wantFailures, failureIDs(resp), "HandleSQS failures = %v, want %v", failureIDs(resp), wantFailures)
+	assert.Equal(t, wantFailures, consumertest.FailureIDs(resp), "HandleSQS failures = %v, want %v", consumertest.FailureIDs(resp), wantFailures)
 	for _, w := range links {
 		l, err := store.Get(ctx, w.user, w.phone)
 		if !assert.NoError(t, err, "Get(%s, %s) after the batch", w.user, w.phone) {
@@ -123,16 +103,16 @@ func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 		assert.Equal(t, w.order, l.LastOrderID, "Get(%s, %s).LastOrderID = %q, want %q", w.user, w.phone, l.LastOrderID, w.order)
 		assert.Equal(t, []string{lookup.ViaDropoff}, l.Via, "Get(%s, %s).Via = %v, want [dropoff]", w.user, w.phone, l.Via)
 	}
-	first := scanWorkerTable(t, db, store.Table())
+	first := scanTable(t, db, store.Table())
 	require.Len(t, first, len(links), "table holds %d items after the first delivery, want %d", len(first), len(links))
 
 	// Redeliver the whole batch three times at once.
 	const redeliveries = 3
 	var wg sync.WaitGroup
 	resps := make([]lambdaevents.SQSEventResponse, redeliveries)
-	logs := make([]*syncBuffer, redeliveries)
+	logs := make([]*consumertest.SyncBuffer, redeliveries)
 	for i := range redeliveries {
-		logs[i] = &syncBuffer{}
+		logs[i] = &consumertest.SyncBuffer{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -141,9 +121,9 @@ func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 	}
 	wg.Wait()
 	for i, r := range resps {
-		assert.Equal(t, wantFailures, failureIDs(r), "redelivery %d failures = %v, want %v", i, failureIDs(r), wantFailures)
+		assert.Equal(t, wantFailures, consumertest.FailureIDs(r), "redelivery %d failures = %v, want %v", i, consumertest.FailureIDs(r), wantFailures)
 		var summary map[string]any
-		for _, l := range logLines(t, logs[i].String()) {
+		for _, l := range consumertest.LogLines(t, logs[i].String()) {
 			if l["message"] == "batch done" {
 				summary = l
 			}
@@ -154,6 +134,6 @@ func TestHandleSQSPartialFailureDynalite(t *testing.T) {
 		assert.EqualValues(t, 0, summary["linked"], "redelivery %d linked = %v, want 0", i, summary["linked"])
 		assert.EqualValues(t, 0, summary["refreshed"], "redelivery %d refreshed = %v, want 0", i, summary["refreshed"])
 	}
-	after := scanWorkerTable(t, db, store.Table())
+	after := scanTable(t, db, store.Table())
 	assert.Equal(t, first, after, "table after redeliveries differs from after the first delivery")
 }

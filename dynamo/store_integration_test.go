@@ -1,6 +1,6 @@
 //go:build integration
 
-package lookup_test
+package dynamo_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -198,7 +199,7 @@ func TestUnlinkAfterFutureSightingStaysHidden(t *testing.T) {
 	assert.Empty(t, customers(t, s, p), "a replay of an order already seen must not undo the unlink")
 }
 
-func customers(t *testing.T, s *lookup.Store, phone string) []string {
+func customers(t *testing.T, s *dynamo.Store, phone string) []string {
 	t.Helper()
 	links, err := s.FindByPhone(context.Background(), phone)
 	require.NoError(t, err)

@@ -1,16 +1,18 @@
-package lookup
+package dynamo
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // Defaults for the table and its index (env LOOKUP_TABLE, LOOKUP_INDEX).
@@ -30,9 +32,6 @@ const (
 // concurrent writers keep changing the item under it.
 const maxAttempts = 10
 
-// ErrNotFound is returned by Unlink and Get when there is no such link.
-var ErrNotFound = errors.New("link not found")
-
 // DynamoDB is the part of the DynamoDB client the store uses.
 type DynamoDB interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
@@ -49,6 +48,9 @@ type Store struct {
 	index string
 	// Now is the clock Unlink uses; tests replace it.
 	Now func() time.Time
+	// Log receives a line for each item read that is not a link (its key
+	// prefixes only). The zero value logs nothing.
+	Log zerolog.Logger
 }
 
 // NewStore returns a Store on table and its GSI index (empty: the defaults).
@@ -85,41 +87,41 @@ func strSet(v string) types.AttributeValue { return &types.AttributeValueMemberS
 // A new link or a newer order costs one UpdateItem; a duplicate costs one
 // failed conditional UpdateItem (plus a GetItem where the store does not return
 // the item on a failed condition, as dynalite does not).
-func (s *Store) Link(ctx context.Context, sg Sighting) (Outcome, error) {
+func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (lookup.Outcome, error) {
 	if err := sg.Validate(); err != nil {
 		return "", err
 	}
-	k := seenKey{FormatTime(sg.OccurredAt), sg.OrderID}
+	k := seenKey{lookup.FormatTime(sg.OccurredAt), sg.OrderID}
 	st := stepNewest
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if st == stepNone {
-			return Unchanged, nil
+			return lookup.Unchanged, nil
 		}
 		in := s.linkUpdate(sg, k, st)
 		out, err := s.db.UpdateItem(ctx, in)
 		if err == nil {
 			if st == stepNewest && (len(out.Attributes) == 0 || out.Attributes["pk2"] == nil) {
-				return Linked, nil
+				return lookup.Linked, nil
 			}
-			return Refreshed, nil
+			return lookup.Refreshed, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
-			return "", fmt.Errorf("link %s: %w", MaskPhone(sg.Phone), err)
+			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
 		}
 		old, err := s.itemOnFailure(ctx, ccf.Item, sg.CognitoID, sg.Phone)
 		if err != nil {
-			return "", fmt.Errorf("link %s: %w", MaskPhone(sg.Phone), err)
+			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
 		}
 		st = plan(old, sg, k)
 	}
-	return "", fmt.Errorf("link %s: still contended after %d conditional writes", MaskPhone(sg.Phone), maxAttempts)
+	return "", fmt.Errorf("link %s: still contended after %d conditional writes", lookup.MaskPhone(sg.Phone), maxAttempts)
 }
 
 // itemOnFailure returns the item a failed condition saw: from the error where
 // the store returns it (ReturnValuesOnConditionCheckFailure), else by a
 // consistent read.
-func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.AttributeValue, cognitoID, phone string) (*Link, error) {
+func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.AttributeValue, cognitoID, phone string) (*lookup.Link, error) {
 	if len(item) == 0 {
 		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName:      &s.table,
@@ -149,7 +151,7 @@ func unlinkGate(at string) string { return at + "$" }
 // linkUpdate builds the conditional UpdateItem for step st. Attribute names
 // are constants of this package, none a DynamoDB reserved word (dynalite
 // checks), so the expressions use them directly.
-func (s *Store) linkUpdate(sg Sighting, k seenKey, st step) *dynamodb.UpdateItemInput {
+func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step) *dynamodb.UpdateItemInput {
 	vals := map[string]types.AttributeValue{
 		":src": strSet(sg.Source),
 		":via": strSet(sg.Via),
@@ -158,7 +160,7 @@ func (s *Store) linkUpdate(sg Sighting, k seenKey, st step) *dynamodb.UpdateItem
 	var cond string
 	latest := func() {
 		set = append(set, "lastSeenAt = :t", "lastOrderId = :o", "normVersion = :nv")
-		vals[":t"], vals[":o"], vals[":nv"] = str(k.at), str(k.orderID), str(NormVersion)
+		vals[":t"], vals[":o"], vals[":nv"] = str(k.at), str(k.orderID), str(lookup.NormVersion)
 		if sg.Brand != "" {
 			set = append(set, "brand = :b")
 			vals[":b"] = str(sg.Brand)
@@ -217,16 +219,16 @@ func (s *Store) linkUpdate(sg Sighting, k seenKey, st step) *dynamodb.UpdateItem
 // from now on. Sightings that occurred up to the unlink time (for example a
 // replayed dead-letter message) do not bring it back; a later order does. The
 // unlink time is the later of now and the link's lastSeenAt, so that a
-// sighting already stored always stays hidden. It returns ErrNotFound if there
+// sighting already stored always stays hidden. It returns lookup.ErrNotFound if there
 // is no such link.
 func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
-	if err := ValidateCognitoID(cognitoID); err != nil {
+	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return err
 	}
-	if err := ValidatePhone(phone); err != nil {
+	if err := lookup.ValidatePhone(phone); err != nil {
 		return err
 	}
-	now := FormatTime(s.Now())
+	now := lookup.FormatTime(s.Now())
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:        &s.table,
@@ -242,55 +244,75 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
-			return fmt.Errorf("unlink %s: %w", MaskPhone(phone), err)
+			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
 		}
 		old, err := s.itemOnFailure(ctx, ccf.Item, cognitoID, phone)
 		if err != nil {
-			return fmt.Errorf("unlink %s: %w", MaskPhone(phone), err)
+			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
 		}
 		if old == nil {
-			return fmt.Errorf("unlink %s: %w", MaskPhone(phone), ErrNotFound)
+			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), lookup.ErrNotFound)
 		}
 		// Unlink at the latest time the item knows of, so it stays hidden.
-		if t := FormatTime(old.LastSeenAt); t > now {
+		if t := lookup.FormatTime(old.LastSeenAt); t > now {
 			now = t
 		}
 		if old.UnlinkedAt != nil {
-			if t := FormatTime(*old.UnlinkedAt); t > now {
+			if t := lookup.FormatTime(*old.UnlinkedAt); t > now {
 				now = t
 			}
 		}
 	}
-	return fmt.Errorf("unlink %s: still contended after %d conditional writes", MaskPhone(phone), maxAttempts)
+	return fmt.Errorf("unlink %s: still contended after %d conditional writes", lookup.MaskPhone(phone), maxAttempts)
 }
 
 // Get returns the link between cognitoID and phone, active or not, with a
 // strongly consistent read.
-func (s *Store) Get(ctx context.Context, cognitoID, phone string) (*Link, error) {
-	if err := ValidateCognitoID(cognitoID); err != nil {
+func (s *Store) Get(ctx context.Context, cognitoID, phone string) (*lookup.Link, error) {
+	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return nil, err
 	}
-	if err := ValidatePhone(phone); err != nil {
+	if err := lookup.ValidatePhone(phone); err != nil {
 		return nil, err
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: linkKey(cognitoID, phone), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", MaskPhone(phone), err)
+		return nil, fmt.Errorf("get %s: %w", lookup.MaskPhone(phone), err)
 	}
 	if len(out.Item) == 0 {
-		return nil, ErrNotFound
+		return nil, lookup.ErrNotFound
 	}
 	return parseLink(out.Item)
 }
 
-// FindByPhone returns the active links of phone (E.164), most recently seen
+// Found is the answer of Search.
+type Found struct {
+	Links []lookup.Link // active links, most recently seen first
+	// Truncated is true when the read stopped at its cap while DynamoDB still
+	// had items for the number: Links are then the most recent of the items
+	// read, not necessarily of all of them.
+	Truncated bool
+	Read      int // items read from the index
+	Foreign   int // items read that are not links (skipped, logged)
+	Pages     int // Query pages
+}
+
+// FindByPhone returns every active link of phone (E.164), most recently seen
 // first. It reads the GSI, which is eventually consistent: a link written a
 // moment ago may not be there yet.
-func (s *Store) FindByPhone(ctx context.Context, phone string) ([]Link, error) {
-	if err := ValidatePhone(phone); err != nil {
-		return nil, err
+func (s *Store) FindByPhone(ctx context.Context, phone string) ([]lookup.Link, error) {
+	f, err := s.Search(ctx, phone, 0)
+	return f.Links, err
+}
+
+// Search is FindByPhone reading at most maxItems items of the index (0: no
+// cap), so that a number shared by very many customers costs a bounded read.
+func (s *Store) Search(ctx context.Context, phone string, maxItems int) (Found, error) {
+	f := Found{Links: []lookup.Link{}}
+	if err := lookup.ValidatePhone(phone); err != nil {
+		return f, err
 	}
 	in := &dynamodb.QueryInput{
 		TableName:              &s.table,
@@ -300,76 +322,65 @@ func (s *Store) FindByPhone(ctx context.Context, phone string) ([]Link, error) {
 			":p": str(phonePrefix + phone), ":u": str(userPrefix),
 		},
 	}
-	links := []Link{}
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("find %s: %w", MaskPhone(phone), err)
+	err := s.query(ctx, in, maxItems, &f)
+	if err != nil {
+		return f, fmt.Errorf("find %s: %w", lookup.MaskPhone(phone), err)
+	}
+	lookup.SortRecentFirst(f.Links)
+	return f, nil
+}
+
+// ListByCustomer returns every link of cognitoID, active or not, ordered by
+// phone, with a strongly consistent read of the base table.
+func (s *Store) ListByCustomer(ctx context.Context, cognitoID string) ([]lookup.Link, error) {
+	f := Found{Links: []lookup.Link{}}
+	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
+		return nil, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		ConsistentRead:         aws.Bool(true),
+		KeyConditionExpression: aws.String("pk = :u AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":u": str(userPrefix + cognitoID), ":p": str(phonePrefix),
+		},
+	}
+	if err := s.query(ctx, in, 0, &f); err != nil {
+		return nil, fmt.Errorf("list links of a customer: %w", err)
+	}
+	return f.Links, nil
+}
+
+// query reads the pages of in into f, at most maxItems items (0: all),
+// skipping (and logging by key prefix) items that are not links.
+func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, maxItems int, f *Found) error {
+	for {
+		if maxItems > 0 {
+			in.Limit = aws.Int32(int32(min(maxItems-f.Read, 1000)))
 		}
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		f.Pages++
+		f.Read += len(page.Items)
 		for _, item := range page.Items {
 			l, err := parseLink(item)
 			if err != nil {
-				return nil, fmt.Errorf("find %s: %w", MaskPhone(phone), err)
+				f.Foreign++
+				s.Log.Warn().Str("pk", keyPrefix(item, "pk")).Str("sk", keyPrefix(item, "sk")).
+					Str("reason", err.Error()).Msg("item is not a link: skipped")
+				continue
 			}
-			links = append(links, *l)
+			f.Links = append(f.Links, *l)
 		}
-	}
-	slices.SortFunc(links, func(a, b Link) int {
-		if c := b.LastSeenAt.Compare(a.LastSeenAt); c != 0 {
-			return c
+		if len(page.LastEvaluatedKey) == 0 {
+			return nil
 		}
-		return strings.Compare(a.CognitoID, b.CognitoID)
-	})
-	return links, nil
-}
-
-// parseLink reads a stored item.
-func parseLink(item map[string]types.AttributeValue) (*Link, error) {
-	var l Link
-	var err error
-	get := func(name string) string {
-		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-			return v.Value
+		if maxItems > 0 && f.Read >= maxItems {
+			f.Truncated = true
+			return nil
 		}
-		return ""
+		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
-	getTime := func(name string) time.Time {
-		v := get(name)
-		if v == "" {
-			return time.Time{}
-		}
-		t, perr := time.Parse(time.RFC3339Nano, v)
-		if perr != nil && err == nil {
-			err = fmt.Errorf("attribute %s: %w", name, perr)
-		}
-		return t
-	}
-	getSet := func(name string) []string {
-		if v, ok := item[name].(*types.AttributeValueMemberSS); ok {
-			s := slices.Clone(v.Value)
-			slices.Sort(s)
-			return s
-		}
-		return []string{}
-	}
-	l.CognitoID = strings.TrimPrefix(get("pk"), userPrefix)
-	l.Phone = strings.TrimPrefix(get("sk"), phonePrefix)
-	l.FirstSeenAt = getTime("firstSeenAt")
-	l.LastSeenAt = getTime("lastSeenAt")
-	l.FirstOrderID = get("firstOrderId")
-	l.LastOrderID = get("lastOrderId")
-	l.Sources = getSet("sources")
-	l.Via = getSet("via")
-	l.Brand = get("brand")
-	l.NormVersion = get("normVersion")
-	if _, ok := item["unlinkedAt"]; ok {
-		t := getTime("unlinkedAt")
-		l.UnlinkedAt = &t
-	}
-	_, l.Active = item["pk2"]
-	if err != nil {
-		return nil, fmt.Errorf("parse link: %w", err)
-	}
-	return &l, nil
 }

@@ -1,4 +1,4 @@
-package consumer_test
+package emf_test
 
 import (
 	"bytes"
@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
+	"github.com/phonelookup/phonelookup/consumer/emf"
+	"github.com/phonelookup/phonelookup/consumer/lambdahandler"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -76,7 +79,7 @@ func checkEMF(t *testing.T, line string) map[string]float64 {
 
 func TestMetricsEMF(t *testing.T) {
 	var out bytes.Buffer
-	linker := &fakeLinker{link: func(_ context.Context, s lookup.Sighting) (lookup.Outcome, error) {
+	linker := &consumertest.FakeLinker{LinkFn: func(_ context.Context, s lookup.Sighting) (lookup.Outcome, error) {
 		switch s.OrderID {
 		case "ord-refresh":
 			return lookup.Refreshed, nil
@@ -85,19 +88,19 @@ func TestMetricsEMF(t *testing.T) {
 		}
 		return lookup.Linked, nil
 	}}
-	b := newTestBatch(t, linker, 4)
-	b.Metrics = &consumer.Metrics{Namespace: "PhoneLookup", Dimensions: map[string]string{"Service": "phonelookup", "Stack": "test"}, W: &out}
+	h := &lambdahandler.Handler{Batch: consumertest.NewBatch(t, linker, 4)}
+	h.Metrics = &emf.Metrics{Namespace: "PhoneLookup", Dimensions: map[string]string{"Service": "phonelookup", "Stack": "test"}, W: &out}
 	bodies := []string{
-		deliveryBody("ord-1", "user-1", "+44 20 7946 0958"),
-		deliveryBody("ord-2", "user-2", "+44 20 7946 0959"),
-		deliveryBody("ord-refresh", "user-3", "+44 20 7946 0958"),
-		deliveryBody("ord-fail", "user-4", "+44 20 7946 0958"),
-		deliveryBody("ord-guest", "", "+44 20 7946 0958"),
-		deliveryBody("ord-bad-phone", "user-5", "12"),
+		consumertest.DeliveryBody("ord-1", "user-1", "+44 20 7946 0958"),
+		consumertest.DeliveryBody("ord-2", "user-2", "+44 20 7946 0959"),
+		consumertest.DeliveryBody("ord-refresh", "user-3", "+44 20 7946 0958"),
+		consumertest.DeliveryBody("ord-fail", "user-4", "+44 20 7946 0958"),
+		consumertest.DeliveryBody("ord-guest", "", "+44 20 7946 0958"),
+		consumertest.DeliveryBody("ord-bad-phone", "user-5", "12"),
 		`{"not":"an event"}`,
 	}
 	ids := []string{"m1", "m2", "m3", "m4", "m5", "m6", "m7"}
-	b.HandleSQS(context.Background(), sqsEvent(ids, bodies))
+	h.HandleSQS(context.Background(), consumertest.SQSEvent(ids, bodies))
 
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 1, "one EMF line per batch")
@@ -114,6 +117,6 @@ func TestMetricsEMF(t *testing.T) {
 }
 
 func TestMetricsNilWritesNothing(t *testing.T) {
-	var m *consumer.Metrics
+	var m *emf.Metrics
 	assert.NoError(t, m.Batch([]consumer.Result{{Outcome: consumer.Linked}}, time.Millisecond))
 }

@@ -1,6 +1,6 @@
 //go:build integration
 
-package consumer_test
+package sqsworker_test
 
 import (
 	"bytes"
@@ -30,6 +30,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/sqsworker"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -38,8 +40,8 @@ import (
 // by TestMain).
 func workerEmulators(t *testing.T) *emulator.Emulators {
 	t.Helper()
-	require.NotEmpty(t, batchEmu.SQS, "emulators started without SQS")
-	return batchEmu
+	require.NotEmpty(t, workerEmu.SQS, "emulators started without SQS")
+	return workerEmu
 }
 
 // ---------------------------------------------------------------------------
@@ -212,7 +214,7 @@ func sortedSetKeys(m map[string]bool) []string {
 
 // requireGenLinks checks that every link evs imply is in the store, with the
 // earliest and latest orders and the unions of sources and via.
-func requireGenLinks(t *testing.T, store *lookup.Store, evs []genEvent) {
+func requireGenLinks(t *testing.T, store *dynamo.Store, evs []genEvent) {
 	t.Helper()
 	for k, want := range expectedGenLinks(evs) {
 		got, err := store.Get(context.Background(), k.user, k.phone)
@@ -310,9 +312,9 @@ func requireWorkerQueueEmpty(t *testing.T, c *sqs.Client, url, what string) {
 }
 
 // newWorkerTable creates a fresh table through db and returns a store on it.
-func newWorkerTable(t *testing.T, db *dynamodb.Client) *lookup.Store {
+func newWorkerTable(t *testing.T, db *dynamodb.Client) *dynamo.Store {
 	t.Helper()
-	s := lookup.NewStore(db, emulator.UniqueName("worker-links"), "")
+	s := dynamo.NewStore(db, emulator.UniqueName("worker-links"), "")
 	created, err := s.CreateTable(context.Background(), time.Minute)
 	require.NoError(t, err)
 	require.True(t, created)
@@ -362,10 +364,10 @@ func workerLog(t *testing.T) zerolog.Logger {
 
 // runWorkerGuarded runs w and fails the test if it does not return within limit
 // (a hang guard, not a performance check) or returns an error.
-func runWorkerGuarded(t *testing.T, ctx context.Context, w *consumer.Worker, limit time.Duration) consumer.WorkerStats {
+func runWorkerGuarded(t *testing.T, ctx context.Context, w *sqsworker.Worker, limit time.Duration) sqsworker.WorkerStats {
 	t.Helper()
 	type result struct {
-		stats consumer.WorkerStats
+		stats sqsworker.WorkerStats
 		err   error
 	}
 	done := make(chan result, 1)
@@ -380,11 +382,11 @@ func runWorkerGuarded(t *testing.T, ctx context.Context, w *consumer.Worker, lim
 		return r.stats
 	case <-time.After(limit):
 		t.Fatalf("worker.Run did not return within %s", limit)
-		return consumer.WorkerStats{}
+		return sqsworker.WorkerStats{}
 	}
 }
 
-// recordingSQS is a consumer.SQS that records what the worker received and
+// recordingSQS is a sqsworker.SQS that records what the worker received and
 // deleted.
 type recordingSQS struct {
 	c *sqs.Client
@@ -396,7 +398,7 @@ type recordingSQS struct {
 	deleted     map[string]int    // message id → successful deletes
 }
 
-var _ consumer.SQS = (*recordingSQS)(nil)
+var _ sqsworker.SQS = (*recordingSQS)(nil)
 
 func newRecordingSQS(c *sqs.Client) *recordingSQS {
 	return &recordingSQS{c: c, received: map[string]int{}, handles: map[string]string{}, deleted: map[string]int{}}
@@ -472,7 +474,7 @@ func TestWorkerDuplicatesThroughQueue(t *testing.T) {
 	bodies := withDuplicates(t, rng, evs, 2, 3)
 	sendWorkerBodies(t, sqsc, url, bodies)
 
-	w := &consumer.Worker{
+	w := &sqsworker.Worker{
 		SQS: sqsc, QueueURL: url, Processor: newWorkerProcessor(t, store),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
 	}
@@ -516,7 +518,7 @@ func TestWorkerPoisonToDLQ(t *testing.T) {
 	poisonID := ids[2]
 
 	rec := newRecordingSQS(sqsc)
-	w := &consumer.Worker{
+	w := &sqsworker.Worker{
 		SQS: rec, QueueURL: url, Processor: newWorkerProcessor(t, store),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
 	}
@@ -571,7 +573,7 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 	})
 
 	faultTable := newWorkerTable(t, direct)
-	faultStore := lookup.NewStore(faulty, faultTable.Table(), "")
+	faultStore := dynamo.NewStore(faulty, faultTable.Table(), "")
 	// maxReceiveCount 20: local-aws-sqs counts every visibility extension as a
 	// receive, and messages waiting in the worker's receivers get extended.
 	url, dlqURL := createWorkerQueueWithDLQ(t, sqsc, 2, 20)
@@ -584,7 +586,7 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 	sendWorkerBodies(t, sqsc, url, bodies)
 
 	linker := &recordingLinker{next: faultStore, ok: map[string]int{}}
-	w := &consumer.Worker{
+	w := &sqsworker.Worker{
 		SQS: sqsc, QueueURL: url, Processor: newWorkerProcessor(t, linker),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
 	}
@@ -616,7 +618,7 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 	want := scanWorkerTable(t, direct, clean.Table())
 	require.Len(t, want, len(expectedGenLinks(evs)))
 	require.Equal(t, want, scanWorkerTable(t, direct, faultTable.Table()))
-	requireGenLinks(t, lookup.NewStore(direct, faultTable.Table(), ""), evs)
+	requireGenLinks(t, dynamo.NewStore(direct, faultTable.Table(), ""), evs)
 }
 
 // recordingLinker counts the successful links of each order.
@@ -699,7 +701,7 @@ func TestWorkerSIGTERMWhileInFlight(t *testing.T) {
 		trigger: func() { _ = syscall.Kill(os.Getpid(), syscall.SIGTERM) },
 	}
 	rec := newRecordingSQS(sqsc)
-	w := &consumer.Worker{
+	w := &sqsworker.Worker{
 		SQS: rec, QueueURL: url, Processor: newWorkerProcessor(t, linker),
 		Concurrency: 4, Log: workerLog(t),
 	}
@@ -733,7 +735,7 @@ func TestWorkerSIGTERMWhileInFlight(t *testing.T) {
 
 	// A second worker finishes the queue; the deleted messages never come back.
 	rec2 := newRecordingSQS(sqsc)
-	w2 := &consumer.Worker{
+	w2 := &sqsworker.Worker{
 		SQS: rec2, QueueURL: url, Processor: newWorkerProcessor(t, store),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
 	}
@@ -771,7 +773,7 @@ func TestWorkerExtendsVisibilityOfSlowMessages(t *testing.T) {
 
 	rec := newRecordingSQS(sqsc)
 	slow := &slowLinker{next: store, delay: 9 * time.Second, after: len(evs) + 1, trigger: func() {}, linked: map[string]bool{}}
-	w := &consumer.Worker{
+	w := &sqsworker.Worker{
 		SQS: rec, QueueURL: url, Processor: newWorkerProcessor(t, slow),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
 	}

@@ -1,4 +1,8 @@
-package consumer
+// Package sqsworker is the consumer's long-running face: it receives
+// OrderCommitted messages from an SQS queue, runs them through a
+// consumer.Processor, deletes the ones that are done and keeps the rest
+// visible-time leased until they are.
+package sqsworker
 
 import (
 	"context"
@@ -15,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/consumer"
 )
 
 // SQS is the part of the SQS client the worker uses.
@@ -35,8 +41,8 @@ type SQS interface {
 type Worker struct {
 	SQS         SQS
 	QueueURL    string
-	Processor   *Processor
-	Concurrency int // default DefaultConcurrency
+	Processor   *consumer.Processor
+	Concurrency int // default consumer.DefaultConcurrency
 	// UntilEmpty stops the worker once a receive comes back empty, nothing
 	// is in flight and the queue reports no message, visible or not.
 	UntilEmpty bool
@@ -59,7 +65,7 @@ type Worker struct {
 
 // WorkerStats is what a worker did.
 type WorkerStats struct {
-	Summary
+	consumer.Summary
 	Received      int `json:"received"`
 	Deleted       int `json:"deleted"`
 	DeleteFailed  int `json:"deleteFailed"`
@@ -80,7 +86,7 @@ func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
 	w = &cfg
 	conc := w.Concurrency
 	if conc <= 0 {
-		conc = DefaultConcurrency
+		conc = consumer.DefaultConcurrency
 	}
 	if w.Visibility <= 0 {
 		v, err := w.queueVisibility(ctx)
@@ -284,10 +290,10 @@ func (w *Worker) messageTimeout() time.Duration {
 
 // process runs one message through the processor, turning a panic into a
 // failed result.
-func (w *Worker) process(ctx context.Context, m types.Message) (r Result) {
+func (w *Worker) process(ctx context.Context, m types.Message) (r consumer.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			r = Result{Outcome: Failed, Reason: "panic", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+			r = consumer.Result{Outcome: consumer.Failed, Reason: "panic", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
 		}
 	}()
 	return w.Processor.Process(ctx, []byte(aws.ToString(m.Body)))

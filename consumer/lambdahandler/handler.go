@@ -1,4 +1,7 @@
-package consumer
+// Package lambdahandler is the consumer's Lambda face: one handler for an SQS
+// batch from an event source mapping (partial batch responses) and for a
+// direct EventBridge event, with its EMF metrics and its log lines.
+package lambdahandler
 
 import (
 	"context"
@@ -9,6 +12,9 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/emf"
 )
 
 // ErrUnsupportedPayload is returned for a Lambda payload that is neither an
@@ -18,7 +24,8 @@ var ErrUnsupportedPayload = errors.New("payload is neither an SQS batch nor an E
 // Handler is the Lambda function: one handler for an SQS batch (event source
 // mapping with ReportBatchItemFailures) and for a direct EventBridge event.
 type Handler struct {
-	Batch *Batch
+	Batch   *consumer.Batch
+	Metrics *emf.Metrics // nil: no metrics
 }
 
 // Invoke handles one Lambda invocation. For an SQS batch it answers the
@@ -44,7 +51,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return nil, fmt.Errorf("decode SQS event: %w", err)
 		}
-		return b.HandleSQS(ctx, ev), nil
+		return h.handleSQS(ctx, &b, ev), nil
 	case probe.DetailType != nil:
 		id := ""
 		var env struct {
@@ -54,10 +61,10 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			id = env.ID
 		}
 		start := time.Now()
-		results := b.Run(ctx, []Message{{ID: id, Body: payload}})
+		results := b.Run(ctx, []consumer.Message{{ID: id, Body: payload}})
 		r := results[0]
 		r.Log(b.Log, id)
-		if err := b.Metrics.Batch(results, time.Since(start)); err != nil {
+		if err := h.Metrics.Batch(results, time.Since(start)); err != nil {
 			b.Log.Warn().Err(err).Msg("metrics not written")
 		}
 		if !r.Outcome.OK() {
@@ -77,4 +84,37 @@ func isEmptySQS(payload []byte) bool {
 		Records *[]json.RawMessage `json:"Records"`
 	}
 	return json.Unmarshal(payload, &v) == nil && v.Records != nil && len(*v.Records) == 0
+}
+
+// HandleSQS processes an SQS batch and answers with the messages that failed
+// (Invalid or Failed), each once, so that Lambda deletes the others. It logs
+// one line per failed message and one summary line.
+func (h *Handler) HandleSQS(ctx context.Context, ev lambdaevents.SQSEvent) lambdaevents.SQSEventResponse {
+	return h.handleSQS(ctx, h.Batch, ev)
+}
+
+func (h *Handler) handleSQS(ctx context.Context, b *consumer.Batch, ev lambdaevents.SQSEvent) lambdaevents.SQSEventResponse {
+	start := time.Now()
+	msgs := make([]consumer.Message, len(ev.Records))
+	for i, r := range ev.Records {
+		msgs[i] = consumer.Message{ID: r.MessageId, Body: []byte(r.Body)}
+	}
+	results := b.Run(ctx, msgs)
+	resp := lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}
+	seen := make(map[string]bool)
+	var sum consumer.Summary
+	for i, r := range results {
+		sum.Add(r.Outcome)
+		r.Log(b.Log, msgs[i].ID)
+		if !r.Outcome.OK() && !seen[msgs[i].ID] {
+			seen[msgs[i].ID] = true
+			resp.BatchItemFailures = append(resp.BatchItemFailures,
+				lambdaevents.SQSBatchItemFailure{ItemIdentifier: msgs[i].ID})
+		}
+	}
+	if err := h.Metrics.Batch(results, time.Since(start)); err != nil {
+		b.Log.Warn().Err(err).Msg("metrics not written")
+	}
+	sum.Log(b.Log.Info(), time.Since(start)).Msg("batch done")
+	return resp
 }

@@ -1,6 +1,6 @@
 //go:build integration
 
-package consumer_test
+package sqsworker_test
 
 import (
 	"context"
@@ -17,6 +17,9 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
+	"github.com/phonelookup/phonelookup/consumer/sqsworker"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
@@ -25,7 +28,7 @@ import (
 // benchEmulators returns the package's emulators (started by TestMain).
 func benchEmulators(b *testing.B) *emulator.Emulators {
 	b.Helper()
-	return batchEmu
+	return workerEmu
 }
 
 const throughputEvents = 500
@@ -63,9 +66,9 @@ func benchQueue(b *testing.B, ctx context.Context, q *sqs.Client, bodies []strin
 	return url
 }
 
-func benchTable(b *testing.B, ctx context.Context, db *dynamodb.Client) *lookup.Store {
+func benchTable(b *testing.B, ctx context.Context, db *dynamodb.Client) *dynamo.Store {
 	b.Helper()
-	s := lookup.NewStore(db, emulator.UniqueName("bench"), "")
+	s := dynamo.NewStore(db, emulator.UniqueName("bench"), "")
 	if _, err := s.CreateTable(ctx, time.Minute); err != nil {
 		b.Fatal(err)
 	}
@@ -103,7 +106,7 @@ func BenchmarkThroughput(b *testing.B) {
 		run++
 		store := benchTable(b, ctx, db)
 		url := benchQueue(b, ctx, q, throughputBodies(run))
-		w := &consumer.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: store, Phones: phones},
+		w := &sqsworker.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: store, Phones: phones},
 			UntilEmpty: true, WaitTime: time.Millisecond}
 		if _, err := w.Run(ctx); err != nil {
 			b.Fatal(err)
@@ -117,7 +120,7 @@ func BenchmarkThroughput(b *testing.B) {
 			run++
 			store := benchTable(b, ctx, db)
 			url := benchQueue(b, ctx, q, throughputBodies(run))
-			w := &consumer.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: store, Phones: phones},
+			w := &sqsworker.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: store, Phones: phones},
 				Concurrency: consumer.DefaultConcurrency, UntilEmpty: true, WaitTime: time.Millisecond}
 			b.StartTimer()
 			st, err := w.Run(ctx)
@@ -131,12 +134,12 @@ func BenchmarkThroughput(b *testing.B) {
 	// The queue half alone: the same worker with a store that does nothing,
 	// to show what the SQS emulator costs on this machine.
 	b.Run("worker-no-store", func(b *testing.B) {
-		noop := linkerFunc(func(context.Context, lookup.Sighting) (lookup.Outcome, error) { return lookup.Linked, nil })
+		noop := &consumertest.FakeLinker{LinkFn: consumertest.LinkOK}
 		for b.Loop() {
 			b.StopTimer()
 			run++
 			url := benchQueue(b, ctx, q, throughputBodies(run))
-			w := &consumer.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: noop, Phones: phones},
+			w := &sqsworker.Worker{SQS: q, QueueURL: url, Processor: &consumer.Processor{Linker: noop, Phones: phones},
 				Concurrency: consumer.DefaultConcurrency, UntilEmpty: true, WaitTime: time.Millisecond}
 			b.StartTimer()
 			st, err := w.Run(ctx)
