@@ -1,0 +1,26 @@
+// Package sqsengine is the one place that holds SQS messages and sends them
+// in batches; the queue worker, the dead-letter tools and publish all go
+// through it.
+//
+// A Lease receives messages and holds them: while it holds a message it
+// keeps the message's visibility timeout extended (when less than half of it
+// is left), deletes exactly the entries SQS confirmed, and at the end
+// releases (visibility 0) or forgets what it still holds. A message the
+// lease holds is never handed out twice: one received again (its lease
+// lapsed) comes back as "again". Drain receives until a queue has nothing
+// more to give.
+//
+// A Sender sends messages with SendMessageBatch within SQS's limits
+// (MaxBatchEntries entries, MaxBatchBytes counting message attributes; Split
+// and Batcher cut the batches) and reports every entry.
+//
+// Every batch call (delete, change visibility, send) checks every entry of
+// SQS's answer. An entry that failed on SQS's side is tried again, Attempts
+// times in all, backing off on the caller's context; a sender fault is not.
+// A call that fails as a whole (the SDK has retried it already) is never
+// repeated here: SQS may hold what it sent, so its entries are reported, not
+// resent. Each call is bounded by CallTimeout.
+//
+// It also reads the queue attributes these need: the approximate counts, the
+// visibility timeout and the ARN.
+package sqsengine
