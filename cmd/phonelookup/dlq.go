@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 const dlqUsage = `usage: phonelookup dlq COMMAND --queue NAME|URL [flags]
@@ -100,11 +102,11 @@ func dlqDepth(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	visible, inFlight, err := queueDepth(ctx, a.SQS, url)
+	n, err := sqsengine.QueueCounts(ctx, a.SQS, url)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: %d messages visible, %d in flight\n", *queue, visible, inFlight)
+	fmt.Fprintf(e.stdout, "%s: %d messages visible, %d in flight\n", *queue, n.Visible, n.InFlight)
 	return nil
 }
 
@@ -127,19 +129,39 @@ func dlqInspect(ctx context.Context, e env, args []string) error {
 	} else {
 		rep.WriteText(e.stdout)
 	}
-	if err == nil && rep.End == dlq.EndInterrupted {
-		return &exitError{code: 1, err: fmt.Errorf("interrupted: the report covers only the messages read so far")}
+	if err != nil {
+		return err
 	}
-	if err == nil && incomplete(rep.End) {
-		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s): the report may not cover the whole queue", rep.End)}
-	}
-	return err
+	return stopped(rep.End, "interrupted: the report covers only the messages read so far", ": the report may not cover the whole queue")
 }
 
-// incomplete reports whether a run stopped before it could confirm that it
-// had seen the whole queue (or its --max): such a run exits 1.
-func incomplete(end dlq.DrainEnd) bool {
-	return end == dlq.EndUnconfirmed || end == dlq.EndInFlightLimit
+// stopped is the exit status of a run that may not have seen the whole
+// queue (or its --max): interrupted, or stopped before the queue's counts
+// confirmed it was drained. Such a run exits 1; interrupted and early say
+// why.
+func stopped(end sqsengine.DrainEnd, interrupted, early string) error {
+	switch end {
+	case sqsengine.EndInterrupted:
+		return &exitError{code: 1, err: errors.New(interrupted)}
+	case sqsengine.EndUnconfirmed, sqsengine.EndInFlightLimit:
+		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s)%s", end, early)}
+	}
+	return nil
+}
+
+// dlqReport ends a run: it closes what the run wrote (in order), prints the
+// summary v as JSON on w, and returns the first error of the run, the
+// closing and the printing.
+func dlqReport(w io.Writer, v any, err error, closers ...func() error) error {
+	for _, closeFn := range closers {
+		if cerr := closeFn(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if perr := printJSON(w, v); perr != nil && err == nil {
+		err = perr
+	}
+	return err
 }
 
 func dlqRedrive(ctx context.Context, e env, args []string) error {
@@ -176,82 +198,84 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-
-	// The destination.
-	var destURL, destARN string
-	switch {
-	case *to == "original" && chosen == dlq.ModeNative && len(sources) > 1:
-		// SQS sends each message back to the queue it came from.
-	case *to == "original":
-		if destURL, err = dlq.OriginalQueue(ctx, a.SQS, src); err != nil {
-			if errors.Is(err, dlq.ErrNoOriginal) {
-				return usageError("%v", err)
-			}
-			return err
-		}
-	default:
-		if destURL, err = queueURL(ctx, a.SQS, *to); err != nil {
-			return err
-		}
-	}
-	if destURL != "" {
-		if destARN, err = dlq.CheckDistinct(ctx, a.SQS, src, destURL); err != nil {
-			return usageError("%v", err)
-		}
-	}
-	fmt.Fprintf(e.stderr, "redrive: %s mode (%s): %s -> %s\n", chosen, why, src, or(destURL, "each message's source queue"))
-
-	if chosen == dlq.ModeNative {
-		srcARN, err := dlq.QueueARN(ctx, a.SQS, src)
-		if err != nil {
-			return err
-		}
-		n := &dlq.Native{
-			SQS: a.SQS, SourceARN: srcARN, DestinationARN: destARN, Rate: int32(rate),
-			Log: a.Config.Logger(e.stderr), Progress: dlqProgress(ctx, e, a, "redrive", src, 0),
-		}
-		res, err := n.Run(ctx)
-		if perr := printJSON(e.stdout, res); perr != nil && err == nil {
-			err = perr
-		}
-		switch {
-		case err != nil:
-			return err
-		case res.Interrupted:
-			return &exitError{code: 1, err: fmt.Errorf("interrupted: move task %s after moving ~%d; the rest is still in the dead-letter queue", res.Status, res.Moved)}
-		case !res.OK():
-			return &exitError{code: 1, err: fmt.Errorf("move task %s (%s) after moving ~%d", res.Status, or(res.FailureReason, "no reason given"), res.Moved)}
-		}
-		return nil
-	}
-
-	audit, closeAudit, err := openAudit(*auditPath)
+	destURL, destARN, err := redriveDestination(ctx, a, src, *to, chosen == dlq.ModeNative && len(sources) > 1)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(e.stderr, "redrive: %s mode (%s): %s -> %s\n", chosen, why, src, cmp.Or(destURL, "each message's source queue"))
+	if chosen == dlq.ModeNative {
+		return redriveNative(ctx, e, a, src, destARN, int32(rate))
+	}
 	r := &dlq.Redrive{
 		SQS: a.SQS, Source: src, Destination: destURL, Filter: filter, Max: *maxN, Rate: rate,
-		DryRun: *dryRun, DryRunOut: e.stdout, Audit: audit,
-		Options: dlqOptions(ctx, e, a, "redrive", src, *maxN),
+		DryRun: *dryRun, DryRunOut: e.stdout, Options: dlqOptions(ctx, e, a, "redrive", src, *maxN),
 	}
-	s, err := r.Run(ctx)
-	if cerr := closeAudit(); cerr != nil && err == nil {
-		err = cerr
-	}
-	if perr := printJSON(e.stdout, s); perr != nil && err == nil {
-		err = perr
-	}
+	return redriveClient(ctx, e, r, *auditPath)
+}
+
+// redriveDestination resolves --to: "original" is the one queue that
+// redrives to the dead-letter queue src, or, with each set (a native move
+// from a dead-letter queue of several queues), each message's own source
+// queue (no URL, no ARN). A destination that is src itself is refused.
+func redriveDestination(ctx context.Context, a *app.App, src, to string, each bool) (url, arn string, err error) {
 	switch {
+	case to == "original" && each:
+		return "", "", nil
+	case to == "original":
+		if url, err = dlq.OriginalQueue(ctx, a.SQS, src); errors.Is(err, dlq.ErrNoOriginal) {
+			return "", "", usageError("%v", err)
+		}
+	default:
+		url, err = queueURL(ctx, a.SQS, to)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if arn, err = dlq.CheckDistinct(ctx, a.SQS, src, url); err != nil {
+		return "", "", usageError("%v", err)
+	}
+	return url, arn, nil
+}
+
+// redriveNative runs SQS's move task from src to destARN ("": each
+// message's source queue) and reports its last state.
+func redriveNative(ctx context.Context, e env, a *app.App, src, destARN string, rate int32) error {
+	srcARN, err := sqsengine.QueueARN(ctx, a.SQS, src)
+	if err != nil {
+		return err
+	}
+	n := &dlq.Native{
+		SQS: a.SQS, SourceARN: srcARN, DestinationARN: destARN, Rate: rate,
+		Log: a.Config.Logger(e.stderr), Progress: dlqProgress(ctx, e, a, "redrive", src, 0),
+	}
+	res, err := n.Run(ctx)
+	switch err = dlqReport(e.stdout, res, err); {
 	case err != nil:
 		return err
-	case s.Failed > 0:
-		return &exitError{code: 1, err: fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)}
-	case s.End == dlq.EndInterrupted:
-		return &exitError{code: 1, err: fmt.Errorf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved)}
-	case incomplete(s.End):
-		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s) after moving %d; messages may be left in the dead-letter queue", s.End, s.Moved)}
+	case res.Interrupted:
+		return &exitError{code: 1, err: fmt.Errorf("interrupted: move task %s after moving ~%d; the rest is still in the dead-letter queue", res.Status, res.Moved)}
+	case !res.OK():
+		return &exitError{code: 1, err: fmt.Errorf("move task %s (%s) after moving ~%d", res.Status, cmp.Or(res.FailureReason, "no reason given"), res.Moved)}
 	}
 	return nil
+}
+
+// redriveClient runs r (client mode) with its audit file and reports.
+func redriveClient(ctx context.Context, e env, r *dlq.Redrive, auditPath string) error {
+	audit, closeAudit, err := openAudit(auditPath)
+	if err != nil {
+		return err
+	}
+	r.Audit = audit
+	s, err := r.Run(ctx)
+	if err = dlqReport(e.stdout, s, err, closeAudit); err != nil {
+		return err
+	}
+	if s.Failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)}
+	}
+	return stopped(s.End, fmt.Sprintf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved),
+		fmt.Sprintf(" after moving %d; messages may be left in the dead-letter queue", s.Moved))
 }
 
 func dlqReprocess(ctx context.Context, e env, args []string) error {
@@ -282,16 +306,10 @@ func dlqReprocess(ctx context.Context, e env, args []string) error {
 	opts := dlqOptions(ctx, e, a, "reprocess", url, *maxN)
 	rp := &dlq.Reprocess{SQS: a.SQS, QueueURL: url, Filter: filter, Max: *maxN, Batch: a.Batch(log), Audit: audit, Options: opts}
 	s, err := rp.Run(ctx)
-	if cerr := closeAudit(); cerr != nil && err == nil {
-		err = cerr
-	}
-	if perr := printJSON(e.stdout, s); perr != nil && err == nil {
-		err = perr
-	}
-	switch {
+	switch err = dlqReport(e.stdout, s, err, closeAudit); {
 	case err != nil:
 		return err
-	case s.End == dlq.EndInterrupted:
+	case s.End == sqsengine.EndInterrupted:
 		return &exitError{code: 1, err: fmt.Errorf("interrupted after deleting %d; %d invalid, %d failed", s.Deleted, s.Invalid, s.Failed)}
 	case !s.OK():
 		return &exitError{code: 1, err: fmt.Errorf("%d messages stay in the dead-letter queue (%d invalid, %d failed, %d not deleted)",
@@ -314,38 +332,22 @@ func dlqExport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, summaryTo := e.stdout, e.stderr
-	var f *os.File
+	w, summaryTo, closeFile := e.stdout, e.stderr, func() error { return nil }
 	if !isStdin(*out) {
 		// The file holds bodies, personal data included: owner only, and
 		// never over an earlier export.
-		if f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		w, summaryTo = f, e.stdout
+		w, summaryTo, closeFile = f, e.stdout, func() error { return syncClose(f, "export") }
 	}
 	s, err := (&dlq.Export{SQS: a.SQS, QueueURL: url, Out: w, Max: *maxN, Options: dlqOptions(ctx, e, a, "export", url, *maxN)}).Run(ctx)
-	if f != nil {
-		if serr := f.Sync(); serr != nil && err == nil {
-			err = fmt.Errorf("export: %w", serr)
-		}
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("export: %w", cerr)
-		}
-	}
-	if perr := printJSON(summaryTo, s); perr != nil && err == nil {
-		err = perr
-	}
-	if err != nil {
+	if err = dlqReport(summaryTo, s, err, closeFile); err != nil {
 		return err
 	}
-	if s.End == dlq.EndInterrupted {
-		return &exitError{code: 1, err: fmt.Errorf("interrupted after exporting %d messages", s.Exported)}
-	}
-	if incomplete(s.End) {
-		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s) after exporting %d messages: the export may be partial", s.End, s.Exported)}
-	}
-	return nil
+	return stopped(s.End, fmt.Sprintf("interrupted after exporting %d messages", s.Exported),
+		fmt.Sprintf(" after exporting %d messages: the export may be partial", s.Exported))
 }
 
 // dlqOptions are the lease options of the CLI (the default 60 s lease), its
@@ -358,7 +360,7 @@ func dlqOptions(ctx context.Context, e env, a *app.App, label, url string, maxN 
 // few seconds; the expected total is the queue's count (or --max).
 func dlqProgress(ctx context.Context, e env, a *app.App, label, url string, maxN int) dlq.Progress {
 	total := 0
-	if c, err := dlq.QueueCounts(ctx, a.SQS, url); err == nil {
+	if c, err := sqsengine.QueueCounts(ctx, a.SQS, url); err == nil {
 		total = c.Visible
 	}
 	if maxN > 0 && (total == 0 || maxN < total) {
@@ -378,16 +380,19 @@ func openAudit(path string) (*dlq.Audit, func() error, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}
-	return dlq.NewAudit(f), func() error {
-		if err := f.Sync(); err != nil {
-			_ = f.Close()
-			return fmt.Errorf("audit: %w", err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		return nil
-	}, nil
+	return dlq.NewAudit(f), func() error { return syncClose(f, "audit") }, nil
+}
+
+// syncClose syncs and closes f, naming what in the error.
+func syncClose(f *os.File, what string) error {
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -397,11 +402,4 @@ func printJSON(w io.Writer, v any) error {
 	}
 	_, err = fmt.Fprintln(w, string(b))
 	return err
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // dlqEmulators returns the package's dynalite and local-aws-sqs (started by
@@ -162,8 +163,8 @@ func TestCLIDeadLetterTools(t *testing.T) {
 		r := step(0, "dlq", "inspect", "--queue", dlqName, "--json")
 		rep := decodeStrict[dlq.Report](t, "dlq inspect --json", r.stdout)
 		assert.Equal(t, 3, rep.Inspected, "inspected")
-		assert.Equal(t, dlq.EndDrained, rep.End, "end")
-		assert.Equal(t, dlq.Counts{Visible: 3}, rep.Before, "counts before")
+		assert.Equal(t, sqsengine.EndDrained, rep.End, "end")
+		assert.Equal(t, sqsengine.Counts{Visible: 3}, rep.Before, "counts before")
 		assert.Equal(t, map[string]int{"invalid: order.id": 1, "invalid: source": 1, "invalid: version": 1}, groupCounts(rep.ByReason), "by reason")
 		assert.Equal(t, map[string][]string{
 			"invalid: order.id": {"evt-0901/"}, "invalid: source": {"evt-0902/ord-1902"}, "invalid: version": {"evt-0903/ord-1903"},
@@ -188,7 +189,7 @@ func TestCLIDeadLetterTools(t *testing.T) {
 		r := step(0, "dlq", "export", "--queue", dlqName, "--out", export, "--max", "3")
 		s := decodeStrict[dlq.ExportSummary](t, "dlq export", r.stdout)
 		assert.Equal(t, 3, s.Exported, "export summary %+v", s)
-		assert.Equal(t, dlq.EndEnough, s.End, "export summary %+v", s)
+		assert.Equal(t, sqsengine.EndMax, s.End, "export summary %+v", s)
 		fi, err := os.Stat(export)
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "export file mode")
@@ -249,7 +250,7 @@ func TestCLIDeadLetterTools(t *testing.T) {
 		assert.Equal(t, 1, s.Moved, "summary %+v", s)
 		assert.Equal(t, 2, s.Filtered, "summary %+v", s)
 		assert.Zero(t, s.Failed, "summary %+v", s)
-		assert.Equal(t, dlq.EndDrained, s.End, "summary %+v", s)
+		assert.Equal(t, sqsengine.EndDrained, s.End, "summary %+v", s)
 
 		actions := map[string][]string{}
 		for _, rec := range readJSONLines[dlq.AuditRecord](t, audit) {
@@ -273,7 +274,7 @@ func TestCLIDeadLetterTools(t *testing.T) {
 		assert.Equal(t, 2, s.Received, "summary %+v", s)
 		assert.Zero(t, s.Deleted, "summary %+v", s)
 		assert.Equal(t, 2, s.Kept, "summary %+v", s)
-		assert.Equal(t, dlq.EndEnough, s.End, "summary %+v", s)
+		assert.Equal(t, sqsengine.EndMax, s.End, "summary %+v", s)
 		assert.Contains(t, r.stderr, "2 messages stay in the dead-letter queue (2 invalid, 0 failed, 0 not deleted)", "stderr")
 		waitDepth(t, getenv, dlqName, 2)
 	})

@@ -6,19 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-)
-
-// SQS limits for SendMessageBatch.
-const (
-	maxBatchEntries = 10
-	maxBatchBytes   = 256 * 1024 // a message, and a whole batch
-	sendAttempts    = 4
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // publishStats is publish's summary.
@@ -47,7 +36,7 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := publisher{client: a.SQS, url: url, stderr: e.stderr}
+	p := publisher{send: &sqsengine.Sender{SQS: a.SQS, QueueURL: url}, stderr: e.stderr}
 	for _, name := range files {
 		if err := p.file(ctx, e, name); err != nil {
 			return err
@@ -61,104 +50,64 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// publisher sends lines as messages. Each line is checked first (checkLine)
+// and a bad one is reported by its number, never sent; the others go out in
+// batches (sqsengine.Batcher, Sender), and every line is reported once, sent
+// or not.
 type publisher struct {
-	client *sqs.Client
-	url    string
+	send   *sqsengine.Sender
+	batch  sqsengine.Batcher
 	stderr io.Writer
 	stats  publishStats
 }
 
-// entry is one line to send.
-type entry struct {
-	label string // file:line
-	body  string
-}
-
 func (p *publisher) file(ctx context.Context, e env, name string) error {
-	var batch []entry
-	size := 0
 	err := eachLine(e, name, func(label string, n int, line []byte) {
 		p.stats.Lines++
-		en := entry{label: fmt.Sprintf("%s:%d", label, n), body: string(line)}
-		if len(line) > maxBatchBytes {
-			p.stats.Failed++
-			fmt.Fprintf(p.stderr, "%s: not sent: %d bytes, more than the SQS limit of %d\n", en.label, len(line), maxBatchBytes)
+		key := fmt.Sprintf("%s:%d", label, n)
+		if err := checkLine(line); err != nil {
+			p.fail(key, err.Error())
 			return
 		}
-		if len(batch) == maxBatchEntries || size+len(line) > maxBatchBytes {
-			p.send(ctx, batch)
-			batch, size = batch[:0], 0
+		if full := p.batch.Add(sqsengine.Message{Key: key, Body: string(line)}); full != nil {
+			p.flush(ctx, full)
 		}
-		batch = append(batch, en)
-		size += len(line)
 	})
-	p.send(ctx, batch)
+	p.flush(ctx, p.batch.Flush())
 	return err
 }
 
-// send sends batch with SendMessageBatch, checking every entry: entries that
-// failed on SQS's side are retried with backoff; entries SQS rejected as the
-// sender's fault, and entries still failing after the attempts, are reported.
-func (p *publisher) send(ctx context.Context, batch []entry) {
-	todo := append([]entry(nil), batch...)
-	for attempt := 1; len(todo) > 0; attempt++ {
-		entries := make([]types.SendMessageBatchRequestEntry, len(todo))
-		for i, en := range todo {
-			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(en.body)}
-		}
-		out, err := p.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &p.url, Entries: entries})
-		var retry []entry
-		if err != nil {
-			var tooLong *types.BatchRequestTooLong
-			if errors.As(err, &tooLong) || attempt == sendAttempts || ctx.Err() != nil {
-				for _, en := range todo {
-					p.fail(en, err.Error())
-				}
-				return
-			}
-			retry = todo
-		} else {
-			p.stats.Sent += len(out.Successful)
-			for _, f := range out.Failed {
-				i, convErr := strconv.Atoi(aws.ToString(f.Id))
-				if convErr != nil || i < 0 || i >= len(todo) {
-					continue
-				}
-				msg := aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
-				if f.SenderFault || attempt == sendAttempts {
-					p.fail(todo[i], msg)
-				} else {
-					retry = append(retry, todo[i])
-				}
-			}
-			// An entry SQS answered neither way was not sent.
-			if answered := len(out.Successful) + len(out.Failed); answered < len(todo) {
-				seen := map[string]bool{}
-				for _, s := range out.Successful {
-					seen[aws.ToString(s.Id)] = true
-				}
-				for _, f := range out.Failed {
-					seen[aws.ToString(f.Id)] = true
-				}
-				for i, en := range todo {
-					switch {
-					case seen[strconv.Itoa(i)]:
-					case attempt == sendAttempts:
-						p.fail(en, "no answer from SQS for this entry")
-					default:
-						retry = append(retry, en)
-					}
-				}
-			}
-		}
-		todo = retry
-		if len(todo) > 0 {
-			time.Sleep(time.Duration(attempt*attempt) * 100 * time.Millisecond)
+// checkLine says why line cannot be sent as it is: publish sends JSON
+// objects within SQS's message size (the same 256 KiB as a batch), as SQS
+// stores them unchanged.
+func checkLine(line []byte) error {
+	if len(line) > sqsengine.MaxBatchBytes {
+		return fmt.Errorf("%d bytes, more than the SQS limit of %d", len(line), sqsengine.MaxBatchBytes)
+	}
+	if err := sqsengine.CheckBody(string(line)); err != nil {
+		return err
+	}
+	if line[0] != '{' || !json.Valid(line) {
+		return errors.New("not a JSON object")
+	}
+	return nil
+}
+
+// flush sends batch and reports its lines.
+func (p *publisher) flush(ctx context.Context, batch []sqsengine.Message) {
+	if len(batch) == 0 {
+		return
+	}
+	sent, failed := p.send.Send(ctx, batch)
+	p.stats.Sent += len(sent)
+	for _, m := range batch { // in line order
+		if why, ok := failed[m.Key]; ok {
+			p.fail(m.Key, why)
 		}
 	}
 }
 
-func (p *publisher) fail(en entry, why string) {
+func (p *publisher) fail(key, why string) {
 	p.stats.Failed++
-	fmt.Fprintf(p.stderr, "%s: not sent: %s\n", en.label, why)
+	fmt.Fprintf(p.stderr, "%s: not sent: %s\n", key, why)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // Queue defaults.
@@ -40,14 +42,12 @@ func setupQueues(ctx context.Context, client *sqs.Client, o queueOptions) (queue
 	if err != nil {
 		return "", "", err
 	}
-	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: &dlqURL, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
-	})
+	dlqARN, err := sqsengine.QueueARN(ctx, client, dlqURL)
 	if err != nil {
-		return "", "", fmt.Errorf("queue %s: %w", o.dlq, err)
+		return "", "", err
 	}
 	policy, err := json.Marshal(map[string]string{
-		"deadLetterTargetArn": out.Attributes[string(types.QueueAttributeNameQueueArn)],
+		"deadLetterTargetArn": dlqARN,
 		"maxReceiveCount":     strconv.Itoa(o.maxReceives),
 	})
 	if err != nil {
@@ -93,21 +93,4 @@ func queueURL(ctx context.Context, client *sqs.Client, nameOrURL string) (string
 		return "", fmt.Errorf("queue %s: %w", nameOrURL, err)
 	}
 	return aws.ToString(out.QueueUrl), nil
-}
-
-// queueDepth returns the queue's approximate visible and in-flight counts.
-func queueDepth(ctx context.Context, client *sqs.Client, url string) (visible, inFlight int, err error) {
-	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: &url,
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-		},
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("queue attributes: %w", err)
-	}
-	visible, _ = strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
-	inFlight, _ = strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
-	return visible, inFlight, nil
 }

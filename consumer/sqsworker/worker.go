@@ -1,7 +1,7 @@
 // Package sqsworker is the consumer's long-running face: it receives
-// OrderCommitted messages from an SQS queue, runs them through a
-// consumer.Processor, deletes the ones that are done and keeps the rest
-// visible-time leased until they are.
+// OrderCommitted messages from an SQS queue under a sqsengine.Lease, runs
+// them through a consumer.Processor, deletes the ones that are done and
+// keeps the rest visible-time leased until they are.
 package sqsworker
 
 import (
@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // SQS is the part of the SQS client the worker uses.
@@ -30,6 +29,8 @@ type SQS interface {
 	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
+
+var _ sqsengine.LeaseAPI = SQS(nil)
 
 // Worker consumes a queue with long polling: it keeps enough receives in
 // flight to feed Concurrency processors, deletes only the messages that
@@ -66,345 +67,244 @@ type Worker struct {
 // WorkerStats is what a worker did.
 type WorkerStats struct {
 	consumer.Summary
-	Received      int `json:"received"`
+	Received int `json:"received"` // distinct messages
+	// ReceivedAgain counts receipts of a message still held (in progress or
+	// being deleted): it was not processed twice.
+	ReceivedAgain int `json:"receivedAgain"`
 	Deleted       int `json:"deleted"`
 	DeleteFailed  int `json:"deleteFailed"`
 	Extended      int `json:"extended"`
 	ReceiveErrors int `json:"receiveErrors"`
 }
 
-// inflight is a received message being processed.
-type inflight struct {
-	msg      types.Message
-	deadline time.Time // when its visibility ends
-}
-
 // Run consumes until ctx is cancelled (then it drains and returns nil) or,
 // with UntilEmpty, until the queue is empty.
 func (w *Worker) Run(ctx context.Context) (WorkerStats, error) {
-	cfg := *w // defaults are filled in on a copy: the caller's Worker is not changed
-	w = &cfg
-	conc := w.Concurrency
-	if conc <= 0 {
-		conc = consumer.DefaultConcurrency
+	r, err := w.newRun(ctx)
+	if err != nil {
+		return WorkerStats{}, err
 	}
-	if w.Visibility <= 0 {
-		v, err := w.queueVisibility(ctx)
-		if err != nil {
-			return WorkerStats{}, err
-		}
-		w.Visibility = v
-	}
-	if w.Visibility < time.Second {
-		return WorkerStats{}, fmt.Errorf("visibility timeout %s: want at least 1s", w.Visibility)
-	}
-	wait := w.WaitTime
-	if wait <= 0 {
-		wait = 20 * time.Second
-		if w.UntilEmpty {
-			wait = time.Second
-		}
-	}
+	return r.run(ctx), nil
+}
 
-	// Work goes on after ctx is cancelled (drain), on its own context.
+// run is one run of a Worker: its settings with the defaults filled in, the
+// lease on the messages it holds, the channels between its loops and the
+// counters they share.
+type run struct {
+	Worker // a copy: the caller's Worker is not changed
+	lease  *sqsengine.Lease
+	// work is the context of processing and deletes: it outlives the run's
+	// context, so that a cancelled run finishes what it holds.
+	work    context.Context
+	jobs    chan types.Message // received, to process
+	deletes chan types.Message // processed successfully, to delete
+
+	mu    sync.Mutex
+	stats WorkerStats // the lease counts what it does; Snapshot merges
+}
+
+// newRun fills in the defaults (the visibility timeout from the queue).
+func (w *Worker) newRun(ctx context.Context) (*run, error) {
+	r := &run{Worker: *w}
+	if r.Concurrency <= 0 {
+		r.Concurrency = consumer.DefaultConcurrency
+	}
+	if r.Receivers <= 0 {
+		// Enough receives in flight that a batch is always waiting for the
+		// processors (on the emulators a receive of 10 takes longer than a
+		// round of 10 concurrent writes).
+		r.Receivers = r.Concurrency/2 + 1
+	}
+	if r.Visibility <= 0 {
+		v, err := sqsengine.QueueVisibility(ctx, r.SQS, r.QueueURL)
+		if err != nil {
+			return nil, err
+		}
+		r.Visibility = v
+	}
+	if r.Visibility < time.Second {
+		return nil, fmt.Errorf("visibility timeout %s: want at least 1s", r.Visibility)
+	}
+	if r.WaitTime <= 0 {
+		r.WaitTime = 20 * time.Second
+		if r.UntilEmpty {
+			r.WaitTime = time.Second
+		}
+	}
+	if r.MessageTimeout <= 0 {
+		r.MessageTimeout = time.Minute
+	}
+	if r.ProgressEvery <= 0 {
+		r.ProgressEvery = 5 * time.Second
+	}
+	r.lease = &sqsengine.Lease{SQS: r.SQS, QueueURL: r.QueueURL, Visibility: r.Visibility, Log: r.Log}
+	r.jobs = make(chan types.Message, r.Concurrency)
+	r.deletes = make(chan types.Message, r.Concurrency)
+	return r, nil
+}
+
+// run starts the loops (receivers, processors, the deleter, progress) and
+// waits until the deleter has deleted the last success.
+func (r *run) run(ctx context.Context) WorkerStats {
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	recvCtx, stopReceiving := context.WithCancel(ctx)
+	r.work = work
+	r.lease.Start(ctx)
+	receiving, stopReceiving := context.WithCancel(ctx)
 	defer stopReceiving()
 
-	var (
-		mu    sync.Mutex
-		stats WorkerStats
-		held  = map[string]*inflight{} // by receipt handle
-	)
-	var pending atomic.Int64 // received and not yet finished
-	jobs := make(chan types.Message, conc)
-	deletes := make(chan types.Message, conc)
-
-	// Receivers: enough receives in flight that a batch is always waiting for
-	// the processors (on the emulators a receive of 10 takes longer than a
-	// round of 10 concurrent writes).
-	receivers := w.Receivers
-	if receivers <= 0 {
-		receivers = conc/2 + 1
+	var receivers, processors sync.WaitGroup
+	for range r.Receivers {
+		receivers.Go(func() { r.receive(receiving, stopReceiving) })
 	}
-	var recvWG sync.WaitGroup
-	for range receivers {
-		recvWG.Go(func() {
-			for recvCtx.Err() == nil {
-				out, err := w.SQS.ReceiveMessage(recvCtx, &sqs.ReceiveMessageInput{
-					QueueUrl:                    &w.QueueURL,
-					MaxNumberOfMessages:         10,
-					WaitTimeSeconds:             int32(wait / time.Second),
-					MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
-				})
-				if err != nil {
-					if recvCtx.Err() != nil {
-						return
-					}
-					mu.Lock()
-					stats.ReceiveErrors++
-					mu.Unlock()
-					w.Log.Error().Err(err).Msg("receive failed; retrying")
-					sleep(recvCtx, time.Second)
-					continue
-				}
-				if len(out.Messages) == 0 {
-					if w.UntilEmpty && pending.Load() == 0 && w.queueEmpty(recvCtx) {
-						stopReceiving()
-						return
-					}
-					if wait < time.Second {
-						sleep(recvCtx, 50*time.Millisecond) // short polling: do not spin on an empty queue
-					}
-					continue
-				}
-				now := time.Now()
-				mu.Lock()
-				stats.Received += len(out.Messages)
-				for _, m := range out.Messages {
-					held[aws.ToString(m.ReceiptHandle)] = &inflight{msg: m, deadline: now.Add(w.Visibility)}
-				}
-				mu.Unlock()
-				pending.Add(int64(len(out.Messages)))
-				for _, m := range out.Messages {
-					jobs <- m // blocks while the processors are busy
-				}
-			}
-		})
+	go func() { receivers.Wait(); close(r.jobs) }()
+	for range r.Concurrency {
+		processors.Go(r.process)
 	}
-	go func() { recvWG.Wait(); close(jobs) }()
-
-	// Processors.
-	var procWG sync.WaitGroup
-	for range conc {
-		procWG.Go(func() {
-			for m := range jobs {
-				mctx, cancel := context.WithTimeout(work, w.messageTimeout())
-				r := w.process(mctx, m)
-				cancel()
-				mu.Lock()
-				stats.Add(r.Outcome)
-				mu.Unlock()
-				if r.Outcome.OK() {
-					r.Log(w.Log, aws.ToString(m.MessageId))
-					deletes <- m
-					continue
-				}
-				r.Log(w.Log.With().Str("receiveCount", m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]).Logger(), aws.ToString(m.MessageId))
-				mu.Lock()
-				delete(held, aws.ToString(m.ReceiptHandle))
-				mu.Unlock()
-				pending.Add(-1)
-			}
-		})
+	go func() { processors.Wait(); close(r.deletes) }()
+	deleted := make(chan struct{})
+	go func() { defer close(deleted); r.deleteSucceeded() }()
+	if r.Progress != nil {
+		var progress sync.WaitGroup
+		progress.Go(func() { r.report(deleted) })
+		defer progress.Wait()
 	}
-	go func() { procWG.Wait(); close(deletes) }()
-
-	// Deleter: a batch of whatever succeeded meanwhile, up to 10, flushed as
-	// soon as no more is waiting (batches fill up under load, a lone message
-	// is not held back).
-	delDone := make(chan struct{})
-	go func() {
-		defer close(delDone)
-		batch := make([]types.Message, 0, 10)
-		for m := range deletes {
-			batch = append(batch[:0], m)
-		fill:
-			for len(batch) < 10 {
-				select {
-				case m, ok := <-deletes:
-					if !ok {
-						break fill
-					}
-					batch = append(batch, m)
-				default:
-					break fill
-				}
-			}
-			dctx, cancel := context.WithTimeout(work, callTimeout)
-			ok, failed := w.deleteBatch(dctx, batch)
-			cancel()
-			mu.Lock()
-			stats.Deleted += ok
-			stats.DeleteFailed += failed
-			for _, m := range batch {
-				delete(held, aws.ToString(m.ReceiptHandle))
-			}
-			mu.Unlock()
-			pending.Add(-int64(len(batch)))
-		}
-	}()
-
-	// Visibility extender and progress, each on its own ticker.
-	extDone := make(chan struct{})
-	go func() {
-		defer close(extDone)
-		every := w.ProgressEvery
-		if every <= 0 {
-			every = 5 * time.Second
-		}
-		start := time.Now()
-		extTick := time.NewTicker(w.Visibility / 6)
-		defer extTick.Stop()
-		progTick := time.NewTicker(every)
-		defer progTick.Stop()
-		for {
-			select {
-			case <-delDone:
-				return
-			case <-extTick.C:
-				ectx, cancel := context.WithTimeout(work, callTimeout)
-				w.extend(ectx, &mu, held, &stats)
-				cancel()
-			case <-progTick.C:
-				if w.Progress == nil {
-					continue
-				}
-				mu.Lock()
-				s := stats
-				mu.Unlock()
-				el := time.Since(start).Seconds()
-				fmt.Fprintf(w.Progress, "consume: %d received, %d done (%d linked, %d refreshed, %d unchanged, %d skipped, %d invalid, %d failed), %d deleted, %.0f/s\n",
-					s.Received, s.Events, s.Linked, s.Refreshed, s.Unchanged, s.Skipped, s.Invalid, s.Failed, s.Deleted, float64(s.Events)/el)
-			}
-		}
-	}()
-
-	<-delDone
-	<-extDone
-	mu.Lock()
-	defer mu.Unlock()
-	return stats, nil
+	<-deleted
+	r.lease.End(ctx) // holds nothing by now; releases anything left all the same
+	return r.snapshot()
 }
 
-// callTimeout bounds a delete or visibility call made while draining.
-const callTimeout = 30 * time.Second
-
-func (w *Worker) messageTimeout() time.Duration {
-	if w.MessageTimeout > 0 {
-		return w.MessageTimeout
-	}
-	return time.Minute
-}
-
-// process runs one message through the processor, turning a panic into a
-// failed result.
-func (w *Worker) process(ctx context.Context, m types.Message) (r consumer.Result) {
-	defer func() {
-		if p := recover(); p != nil {
-			r = consumer.Result{Outcome: consumer.Failed, Reason: "panic", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
-		}
-	}()
-	return w.Processor.Process(ctx, []byte(aws.ToString(m.Body)))
-}
-
-// deleteBatch deletes msgs (at most 10) and checks every entry.
-func (w *Worker) deleteBatch(ctx context.Context, msgs []types.Message) (ok, failed int) {
-	entries := make([]types.DeleteMessageBatchRequestEntry, len(msgs))
-	for i, m := range msgs {
-		entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-	}
-	out, err := w.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &w.QueueURL, Entries: entries})
-	if err != nil {
-		// Not deleted: the messages reappear and are processed again, harmlessly.
-		w.Log.Error().Err(err).Int("messages", len(msgs)).Msg("delete batch failed; the messages will be received again")
-		return 0, len(msgs)
-	}
-	for _, f := range out.Failed {
-		i, _ := strconv.Atoi(aws.ToString(f.Id))
-		if i >= 0 && i < len(msgs) {
-			w.Log.Error().Str("messageId", aws.ToString(msgs[i].MessageId)).Str("code", aws.ToString(f.Code)).
-				Msg("delete failed; the message will be received again")
-		}
-	}
-	return len(out.Successful), len(out.Failed)
-}
-
-// extend pushes back the visibility of held messages whose timeout ends
-// within a third of the visibility timeout.
-func (w *Worker) extend(ctx context.Context, mu *sync.Mutex, held map[string]*inflight, stats *WorkerStats) {
-	now := time.Now()
-	var due []*inflight
-	mu.Lock()
-	for _, f := range held {
-		if f.deadline.Sub(now) < w.Visibility/3 {
-			due = append(due, f)
-		}
-	}
-	mu.Unlock()
-	for len(due) > 0 {
-		n := min(10, len(due))
-		part := due[:n]
-		due = due[n:]
-		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, n)
-		for i, f := range part {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
-				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: f.msg.ReceiptHandle,
-				VisibilityTimeout: int32(w.Visibility / time.Second),
-			}
-		}
-		out, err := w.SQS.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &w.QueueURL, Entries: entries})
+// receive hands fresh messages to the processors until ctx is cancelled or,
+// with UntilEmpty, the queue is empty (then it calls stop). A message
+// received again while held is not handed out twice.
+func (r *run) receive(ctx context.Context, stop context.CancelFunc) {
+	for ctx.Err() == nil {
+		fresh, again, err := r.lease.Receive(ctx, sqsengine.MaxBatchEntries, r.WaitTime)
 		if err != nil {
-			w.Log.Warn().Err(err).Msg("extend visibility failed")
+			if ctx.Err() != nil {
+				return
+			}
+			r.mu.Lock()
+			r.stats.ReceiveErrors++
+			r.mu.Unlock()
+			r.Log.Error().Err(err).Msg("receive failed; retrying")
+			_ = sqsengine.Sleep(ctx, time.Second)
 			continue
 		}
-		mu.Lock()
-		for _, s := range out.Successful {
-			if i, err := strconv.Atoi(aws.ToString(s.Id)); err == nil && i < n {
-				part[i].deadline = now.Add(w.Visibility)
-				stats.Extended++
+		if len(fresh)+len(again) == 0 {
+			if r.UntilEmpty && r.lease.Held() == 0 && r.queueEmpty(ctx) {
+				stop()
+				return
 			}
+			if r.WaitTime < time.Second {
+				_ = sqsengine.Sleep(ctx, 50*time.Millisecond) // short polling: do not spin on an empty queue
+			}
+			continue
 		}
-		mu.Unlock()
+		for _, m := range fresh {
+			r.jobs <- m // blocks while the processors are busy
+		}
 	}
 }
 
-// queueVisibility reads the queue's visibility timeout.
-func (w *Worker) queueVisibility(ctx context.Context) (time.Duration, error) {
-	out, err := w.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: &w.QueueURL, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout},
-	})
-	if err != nil {
-		return 0, fmt.Errorf("queue %s: %w", w.QueueURL, err)
+// process runs each job through the processor, within MessageTimeout:
+// successes go to the deleter; a failed or invalid message is let go, to
+// reappear when its visibility timeout ends.
+func (r *run) process() {
+	for m := range r.jobs {
+		ctx, cancel := context.WithTimeout(r.work, r.MessageTimeout)
+		res := r.processOne(ctx, m)
+		cancel()
+		r.mu.Lock()
+		r.stats.Add(res.Outcome)
+		r.mu.Unlock()
+		id := aws.ToString(m.MessageId)
+		if res.Outcome.OK() {
+			res.Log(r.Log, id)
+			r.deletes <- m
+			continue
+		}
+		res.Log(r.Log.With().Str("receiveCount", m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]).Logger(), id)
+		r.lease.Forget(id)
 	}
-	secs, err := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameVisibilityTimeout)])
-	if err != nil || secs <= 0 {
-		return 0, fmt.Errorf("queue %s: visibility timeout %q: want at least 1 s", w.QueueURL, out.Attributes[string(types.QueueAttributeNameVisibilityTimeout)])
+}
+
+// processOne runs one message through the processor, turning a panic into
+// a failed result.
+func (r *run) processOne(ctx context.Context, m types.Message) (res consumer.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = consumer.Result{Outcome: consumer.Failed, Reason: "panic", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	return r.Processor.Process(ctx, []byte(aws.ToString(m.Body)))
+}
+
+// deleteSucceeded deletes the successes in batches of whatever succeeded
+// meanwhile, up to 10, each flushed as soon as no more is waiting (batches
+// fill up under load, a lone message is not held back). A message whose
+// delete failed is let go: it is received again and processed again,
+// harmlessly.
+func (r *run) deleteSucceeded() {
+	batch := make([]string, 0, sqsengine.MaxBatchEntries)
+	for m := range r.deletes {
+		batch = append(batch[:0], aws.ToString(m.MessageId))
+	fill:
+		for len(batch) < sqsengine.MaxBatchEntries {
+			select {
+			case m, ok := <-r.deletes:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, aws.ToString(m.MessageId))
+			default:
+				break fill
+			}
+		}
+		_, failed := r.lease.Delete(r.work, batch)
+		for id, why := range failed {
+			r.Log.Error().Str("messageId", id).Str("error", why).Msg("delete failed; the message will be received again")
+			r.lease.Forget(id)
+		}
 	}
-	return time.Duration(secs) * time.Second, nil
+}
+
+// report writes a progress line every ProgressEvery until done is closed.
+func (r *run) report(done <-chan struct{}) {
+	start := time.Now()
+	tick := time.NewTicker(r.ProgressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			s := r.snapshot()
+			fmt.Fprintf(r.Progress, "consume: %d received, %d done (%d linked, %d refreshed, %d unchanged, %d skipped, %d invalid, %d failed), %d deleted, %.0f/s\n",
+				s.Received, s.Events, s.Linked, s.Refreshed, s.Unchanged, s.Skipped, s.Invalid, s.Failed, s.Deleted, float64(s.Events)/time.Since(start).Seconds())
+		}
+	}
+}
+
+// snapshot returns the run's counters with the lease's.
+func (r *run) snapshot() WorkerStats {
+	l := r.lease.Stats()
+	r.mu.Lock()
+	s := r.stats
+	r.mu.Unlock()
+	s.Received, s.ReceivedAgain, s.Deleted, s.DeleteFailed, s.Extended = l.Received, l.ReceivedAgain, l.Deleted, l.DeleteFailed, l.Extended
+	return s
 }
 
 // queueEmpty reports whether the queue holds no message, visible, in flight
 // or delayed (approximate counts on AWS).
-func (w *Worker) queueEmpty(ctx context.Context) bool {
-	out, err := w.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: &w.QueueURL,
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
+func (r *run) queueEmpty(ctx context.Context) bool {
+	c, err := sqsengine.QueueCounts(ctx, r.SQS, r.QueueURL)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
-			w.Log.Warn().Err(err).Msg("queue attributes")
+			r.Log.Warn().Err(err).Msg("queue attributes")
 		}
 		return false
 	}
-	for _, v := range out.Attributes {
-		if v != "0" {
-			return false
-		}
-	}
-	return true
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	return c.Empty()
 }

@@ -37,7 +37,6 @@ type Audit struct {
 	mu  sync.Mutex
 	enc *json.Encoder
 	err error
-	n   int
 }
 
 // NewAudit writes audit lines to w.
@@ -63,9 +62,7 @@ func (a *Audit) Write(r AuditRecord) {
 	}
 	if err := a.enc.Encode(r); err != nil {
 		a.err = fmt.Errorf("write audit line: %w", err)
-		return
 	}
-	a.n++
 }
 
 // Err returns the first write error.

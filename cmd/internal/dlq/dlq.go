@@ -1,11 +1,12 @@
-// Package dlq is the engine of `phonelookup dlq`: it inspects, exports,
-// redrives and reprocesses the messages of a dead-letter queue without losing
-// one.
+// Package dlq holds the tools of `phonelookup dlq`: they inspect, export,
+// redrive and reprocess the messages of a dead-letter queue without losing
+// one, and redrive with SQS's own move task (Native).
 //
-// Every tool reads through a Lease: messages are received with a visibility
-// timeout of at least DefaultLease, the timeout is extended while the run
-// lasts, and whatever was not deleted is released (visibility 0) at the end,
-// also when the run is interrupted. A message is deleted from the
+// Every tool runs the same skeleton (Options.drain) over a
+// sqsengine.Lease: messages are received with a visibility timeout of at
+// least 60 s by default, the timeout is extended while the run lasts, and
+// whatever was not deleted is released (visibility 0) at the end, also when
+// the run is interrupted; each tool only says what it does with a batch. A message is deleted from the
 // dead-letter queue only after the step that makes it safe to delete
 // succeeded for that very message (its send, or its processing), so a
 // message is always in the dead-letter queue, at the destination, or in both
@@ -19,10 +20,12 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
-// SQS is the part of the SQS client the tools use; *sqs.Client is the real
-// one.
+// SQS is the part of the SQS client the tools use (a sqsengine.LeaseAPI and
+// SendAPI, and the move tasks); *sqs.Client is the real one.
 type SQS interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
@@ -36,3 +39,8 @@ type SQS interface {
 }
 
 var _ SQS = (*sqs.Client)(nil)
+
+var (
+	_ sqsengine.LeaseAPI = SQS(nil)
+	_ sqsengine.SendAPI  = SQS(nil)
+)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // ExportLine is one line of an export file. `phonelookup process` reads
@@ -61,9 +63,9 @@ type Export struct {
 
 // ExportSummary is what an export wrote.
 type ExportSummary struct {
-	Exported int      `json:"exported"`
-	End      DrainEnd `json:"end"`
-	After    *Counts  `json:"after,omitempty"`
+	Exported int                `json:"exported"`
+	End      sqsengine.DrainEnd `json:"end"`
+	After    *sqsengine.Counts  `json:"after,omitempty"`
 }
 
 // Run exports until the queue is drained, Max messages were written, or ctx
@@ -72,40 +74,26 @@ func (ex *Export) Run(ctx context.Context) (ExportSummary, error) {
 	var s ExportSummary
 	enc := json.NewEncoder(ex.Out)
 	enc.SetEscapeHTML(false)
-	lease := ex.lease(ex.SQS, ex.QueueURL)
-	lease.Start(ctx)
-	progress := ex.progress()
 	var werr error
-	want := func() int {
-		if werr != nil {
-			return 0
-		}
-		if ex.Max <= 0 {
-			return MaxBatchEntries
-		}
-		return ex.Max - s.Exported
-	}
-	end, err := lease.Drain(ctx, want, func(fresh, _ []types.Message) {
-		for _, m := range fresh {
+	r, err := ex.drain(ctx, ex.SQS, ex.QueueURL, tool{
+		want: func() int {
 			if werr != nil {
-				return
+				return 0
 			}
-			if werr = enc.Encode(NewExportLine(m)); werr != nil {
-				werr = fmt.Errorf("write export: %w", werr)
-				return
+			return upTo(ex.Max, s.Exported)
+		},
+		handle: func(_ *sqsengine.Lease, fresh, _ []types.Message) {
+			for _, m := range fresh {
+				if werr = enc.Encode(NewExportLine(m)); werr != nil {
+					werr = fmt.Errorf("write export: %w", werr)
+					return
+				}
+				s.Exported++
 			}
-			s.Exported++
-		}
-		progress.Update(s.Exported, fmt.Sprintf("exported %d", s.Exported))
+		},
+		detail: func() string { return fmt.Sprintf("exported %d", s.Exported) },
+		err:    func() error { return werr },
 	})
-	lease.End(ctx)
-	s.End = end
-	progress.Finish(s.Exported, fmt.Sprintf("exported %d", s.Exported))
-	if c, cerr := QueueCounts(context.WithoutCancel(ctx), ex.SQS, ex.QueueURL); cerr == nil {
-		s.After = &c
-	}
-	if err == nil {
-		err = werr
-	}
+	s.End, s.After = r.End, r.After
 	return s, err
 }

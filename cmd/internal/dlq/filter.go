@@ -2,11 +2,12 @@ package dlq
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// FilterKeys are the keys a filter term may name.
-var FilterKeys = []string{"eventId", "orderId", "source", "eventType", "reason"}
+// filterKeys are the keys a filter term may name.
+var filterKeys = []string{"eventId", "orderId", "source", "eventType", "reason"}
 
 // Filter selects messages: comma-separated key=value terms, all of which must
 // match (AND). Keys are eventId, orderId, source, eventType (fields of the
@@ -49,7 +50,7 @@ func ParseFilter(expr string) (Filter, error) {
 		case !ok:
 			return Filter{}, &FilterError{expr, fmt.Sprintf("term %q: want key=value", part)}
 		case !validKey(k):
-			return Filter{}, &FilterError{expr, fmt.Sprintf("unknown key %q (want one of %s)", k, strings.Join(FilterKeys, ", "))}
+			return Filter{}, &FilterError{expr, fmt.Sprintf("unknown key %q (want one of %s)", k, strings.Join(filterKeys, ", "))}
 		case v == "":
 			return Filter{}, &FilterError{expr, fmt.Sprintf("term %q: empty value", part)}
 		}
@@ -65,14 +66,7 @@ func ParseFilter(expr string) (Filter, error) {
 	return f, nil
 }
 
-func validKey(k string) bool {
-	for _, key := range FilterKeys {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
+func validKey(k string) bool { return slices.Contains(filterKeys, k) }
 
 // Empty reports whether the filter matches everything.
 func (f Filter) Empty() bool { return len(f.terms) == 0 }
@@ -98,16 +92,4 @@ func (f Filter) Match(info Info) bool {
 		}
 	}
 	return true
-}
-
-// String returns the filter in its canonical form.
-func (f Filter) String() string {
-	parts := make([]string, len(f.terms))
-	for i, t := range f.terms {
-		parts[i] = t.key + "=" + t.value
-		if t.prefix {
-			parts[i] += "*"
-		}
-	}
-	return strings.Join(parts, ",")
 }

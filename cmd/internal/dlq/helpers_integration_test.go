@@ -24,6 +24,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // The emulators (local-aws-sqs and dynalite) run once for the package.
@@ -82,7 +83,7 @@ func newQueue(t *testing.T, prefix string, attrs map[string]string) (url, arn st
 	out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: &name, Attributes: attrs})
 	require.NoError(t, err)
 	url = aws.ToString(out.QueueUrl)
-	arn, err = dlq.QueueARN(context.Background(), c, url)
+	arn, err = sqsengine.QueueARN(context.Background(), c, url)
 	require.NoError(t, err)
 	return url, arn
 }
@@ -225,9 +226,9 @@ func requireLeaseEnded(t *testing.T, url string) {
 	t.Logf("held messages visible again after %s", time.Since(start).Round(10*time.Millisecond))
 }
 
-func counts(t *testing.T, url string) dlq.Counts {
+func counts(t *testing.T, url string) sqsengine.Counts {
 	t.Helper()
-	c, err := dlq.QueueCounts(context.Background(), client(), url)
+	c, err := sqsengine.QueueCounts(context.Background(), client(), url)
 	require.NoError(t, err)
 	return c
 }

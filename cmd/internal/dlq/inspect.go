@@ -1,6 +1,7 @@
 package dlq
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,14 +16,15 @@ import (
 
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// ErrorAttributes are the message attributes that carry why a message was
+// errorAttributes are the message attributes that carry why a message was
 // dead-lettered: an EventBridge target dead-letter queue sets ERROR_CODE,
 // ERROR_MESSAGE, RULE_ARN and TARGET_ARN; a Lambda asynchronous-invocation
 // dead-letter queue sets RequestID, ErrorCode and ErrorMessage.
-var ErrorAttributes = []string{"ERROR_CODE", "ERROR_MESSAGE", "RULE_ARN", "TARGET_ARN", "ErrorCode", "ErrorMessage"}
+var errorAttributes = []string{"ERROR_CODE", "ERROR_MESSAGE", "RULE_ARN", "TARGET_ARN", "ErrorCode", "ErrorMessage"}
 
 // DefaultSamples is how many sample messages a group of a report lists.
 const DefaultSamples = 3
@@ -44,18 +46,19 @@ type Inspect struct {
 
 // Report is what Inspect found.
 type Report struct {
-	Queue     string   `json:"queue"`
-	Inspected int      `json:"inspected"`
-	End       DrainEnd `json:"end"`
-	Before    Counts   `json:"before"`
-	After     *Counts  `json:"after,omitempty"`
+	Queue     string             `json:"queue"`
+	Inspected int                `json:"inspected"`
+	End       sqsengine.DrainEnd `json:"end"`
+	Before    sqsengine.Counts   `json:"before"`
+	After     *sqsengine.Counts  `json:"after,omitempty"`
 	// ByReason: "invalid: <field>" for a message that does not decode,
 	// "valid: would link" or "valid: would skip (<reason>)" for one that
 	// does, by the product rule and the normaliser, without writing.
 	ByReason   []Group `json:"byReason"`
 	BySource   []Group `json:"bySource"`
 	ByEnvelope []Group `json:"byEnvelope"`
-	// ByError groups by the error attributes (ErrorAttributes) and, for a
+	// ByError groups by the error attributes (ERROR_CODE, ERROR_MESSAGE,
+	// RULE_ARN, TARGET_ARN, ErrorCode, ErrorMessage) and, for a
 	// Lambda on-failure destination record, its condition and error type.
 	ByError []Group `json:"byError"`
 	// ByOrigin: where the message came from (the SQS queue it was
@@ -81,68 +84,66 @@ type Sample struct {
 // Run reads the queue and returns the report.
 func (in *Inspect) Run(ctx context.Context) (Report, error) {
 	rep := Report{Queue: in.QueueURL}
-	before, err := QueueCounts(ctx, in.SQS, in.QueueURL)
+	before, err := sqsengine.QueueCounts(ctx, in.SQS, in.QueueURL)
 	if err != nil {
 		return rep, err
 	}
 	rep.Before = before
-	samples := in.Samples
-	if samples <= 0 {
-		samples = DefaultSamples
-	}
-	groups := map[string]map[string]*Group{}
-	add := func(dim, key string, s Sample) {
-		if groups[dim] == nil {
-			groups[dim] = map[string]*Group{}
-		}
-		g := groups[dim][key]
-		if g == nil {
-			g = &Group{Key: key}
-			groups[dim][key] = g
-		}
-		g.Count++
-		if len(g.Samples) < samples {
-			g.Samples = append(g.Samples, s)
-		}
-	}
-	lease := in.lease(in.SQS, in.QueueURL)
-	lease.Start(ctx)
-	progress := in.progress()
-	want := func() int {
-		if in.Max <= 0 {
-			return MaxBatchEntries
-		}
-		return in.Max - lease.Stats().Received
-	}
-	end, err := lease.Drain(ctx, want, func(fresh, _ []types.Message) {
-		for _, m := range fresh {
-			info := Describe(m)
-			verdict, phone := in.verdict(info)
-			s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
-			add("reason", verdict, s)
-			add("source", or(info.Source, "(unknown)"), s)
-			add("envelope", string(info.Envelope), s)
-			errs := errorKeys(m, info)
-			if len(errs) == 0 {
-				errs = []string{"(none)"}
+	g := grouping{samples: cmp.Or(max(in.Samples, 0), DefaultSamples), groups: map[string]map[string]*Group{}}
+	r, err := in.drain(ctx, in.SQS, in.QueueURL, tool{
+		want: func() int { return upTo(in.Max, g.n) },
+		handle: func(_ *sqsengine.Lease, fresh, _ []types.Message) {
+			for _, m := range fresh {
+				in.classify(&g, m)
 			}
-			for _, k := range errs {
-				add("error", k, s)
-			}
-			add("origin", origin(m, info), s)
-		}
-		progress.Update(lease.Stats().Received, fmt.Sprintf("%d groups by reason", len(groups["reason"])))
+		},
+		detail: func() string { return fmt.Sprintf("%d groups by reason", len(g.groups["reason"])) },
 	})
-	lease.End(ctx)
-	rep.Inspected = lease.Stats().Received
-	rep.End = end
-	progress.Finish(rep.Inspected, fmt.Sprintf("%d groups by reason", len(groups["reason"])))
-	if c, cerr := QueueCounts(context.WithoutCancel(ctx), in.SQS, in.QueueURL); cerr == nil {
-		rep.After = &c
-	}
-	rep.ByReason, rep.BySource, rep.ByEnvelope = sorted(groups["reason"]), sorted(groups["source"]), sorted(groups["envelope"])
-	rep.ByError, rep.ByOrigin = sorted(groups["error"]), sorted(groups["origin"])
+	rep.Inspected, rep.End, rep.After = r.Lease.Received, r.End, r.After
+	rep.ByReason, rep.BySource, rep.ByEnvelope = sorted(g.groups["reason"]), sorted(g.groups["source"]), sorted(g.groups["envelope"])
+	rep.ByError, rep.ByOrigin = sorted(g.groups["error"]), sorted(g.groups["origin"])
 	return rep, err
+}
+
+// grouping counts messages in groups by dimension and key.
+type grouping struct {
+	samples int                          // per group
+	groups  map[string]map[string]*Group // by dimension, by key
+	n       int                          // messages classified
+}
+
+func (g *grouping) add(dim, key string, s Sample) {
+	if g.groups[dim] == nil {
+		g.groups[dim] = map[string]*Group{}
+	}
+	gr := g.groups[dim][key]
+	if gr == nil {
+		gr = &Group{Key: key}
+		g.groups[dim][key] = gr
+	}
+	gr.Count++
+	if len(gr.Samples) < g.samples {
+		gr.Samples = append(gr.Samples, s)
+	}
+}
+
+// classify adds m to its group of every dimension.
+func (in *Inspect) classify(g *grouping, m types.Message) {
+	g.n++
+	info := Describe(m)
+	verdict, phone := in.verdict(info)
+	s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
+	g.add("reason", verdict, s)
+	g.add("source", cmp.Or(info.Source, "(unknown)"), s)
+	g.add("envelope", string(info.Envelope), s)
+	errs := errorKeys(m, info)
+	if len(errs) == 0 {
+		errs = []string{"(none)"}
+	}
+	for _, k := range errs {
+		g.add("error", k, s)
+	}
+	g.add("origin", origin(m, info), s)
 }
 
 // verdict classifies a message: invalid (the field), or what the pipeline
@@ -172,7 +173,7 @@ func (in *Inspect) verdict(info Info) (verdict, phone string) {
 // for a Lambda on-failure destination record, of its condition and error.
 func errorKeys(m types.Message, info Info) []string {
 	var keys []string
-	for _, name := range ErrorAttributes {
+	for _, name := range errorAttributes {
 		if v, ok := m.MessageAttributes[name]; ok {
 			val := aws.ToString(v.StringValue)
 			if strings.HasSuffix(strings.ToLower(name), "message") {
@@ -291,13 +292,6 @@ func sorted(m map[string]*Group) []Group {
 	return out
 }
 
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // WriteText writes the report for a person.
 func (r Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
@@ -317,7 +311,7 @@ func (r Report) WriteText(w io.Writer) {
 		for _, g := range sec.groups {
 			var ss []string
 			for _, s := range g.Samples {
-				x := or(s.EventID, "messageId "+s.MessageID)
+				x := cmp.Or(s.EventID, "messageId "+s.MessageID)
 				if s.Phone != "" {
 					x += " " + s.Phone
 				}

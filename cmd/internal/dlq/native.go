@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // Modes of a redrive.
@@ -199,9 +201,9 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 			return res, fmt.Errorf("message move task still %s %s after cancelling", res.Status, cancelWait)
 		}
 		if res.Interrupted {
-			sleep(work, poll)
+			_ = sqsengine.Sleep(work, poll)
 		} else {
-			sleep(ctx, poll)
+			_ = sqsengine.Sleep(ctx, poll)
 		}
 	}
 }

@@ -1,35 +1,85 @@
 package dlq
 
 import (
+	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // Options are what every tool shares: the lease's timing, the logger and
 // the progress display.
 type Options struct {
 	// Lease is the visibility timeout received messages are held with
-	// (default DefaultLease). The CLI never goes below the default; tests do.
+	// (default sqsengine.DefaultVisibility, 60 s). The CLI never goes below
+	// the default; tests do.
 	Lease time.Duration
-	// WaitTime is the long-poll wait (default DefaultWaitTime).
+	// WaitTime is the long-poll wait (default sqsengine.DefaultWaitTime).
 	WaitTime time.Duration
 	// EmptyReceives ends a run after this many receives in a row brought
 	// nothing new, confirmed by the queue's counts (default
-	// DefaultEmptyReceives).
+	// sqsengine.DefaultEmptyReceives).
 	EmptyReceives int
 	Log           zerolog.Logger
 	// Progress, if set, is updated as messages are handled.
 	Progress Progress
 }
 
-func (o Options) lease(c SQS, url string) *Lease {
-	return &Lease{SQS: c, QueueURL: url, Visibility: o.Lease, WaitTime: o.WaitTime, EmptyReceives: o.EmptyReceives, Log: o.Log}
+// tool is what one tool does with the messages a drain hands it.
+type tool struct {
+	// want is how many messages to ask for next (0: enough).
+	want func() int
+	// handle handles what one receive brought (see sqsengine.Lease.Drain);
+	// whatever it does not delete through lease is released at the end.
+	handle func(lease *sqsengine.Lease, fresh, again []types.Message)
+	// detail summarises the counts for the progress display.
+	detail func() string
+	// err, if set, is the tool's own error (an audit or output write).
+	err func() error
 }
 
-func (o Options) progress() Progress {
-	if o.Progress == nil {
-		return NopProgress{}
+// ran is how a tool's drain of a queue went.
+type ran struct {
+	End   sqsengine.DrainEnd
+	Lease sqsengine.LeaseStats
+	After *sqsengine.Counts // the queue's counts at the end, if they could be read
+}
+
+// drain is the skeleton of every tool: it holds the queue at url under a
+// lease, drains it through t with progress, releases what is still held
+// (also when ctx is cancelled) and reads the queue's counts. The error is
+// the drain's (receives failing) or else the tool's own.
+func (o Options) drain(ctx context.Context, c SQS, url string, t tool) (ran, error) {
+	lease := &sqsengine.Lease{SQS: c, QueueURL: url, Visibility: o.Lease, WaitTime: o.WaitTime, EmptyReceives: o.EmptyReceives, Log: o.Log}
+	progress := o.Progress
+	if progress == nil {
+		progress = NopProgress{}
 	}
-	return o.Progress
+	lease.Start(ctx)
+	end, err := lease.Drain(ctx, t.want, func(fresh, again []types.Message) {
+		t.handle(lease, fresh, again)
+		progress.Update(lease.Stats().Received, t.detail())
+	})
+	lease.End(ctx)
+	r := ran{End: end, Lease: lease.Stats()}
+	progress.Finish(r.Lease.Received, t.detail())
+	if c, cerr := sqsengine.QueueCounts(context.WithoutCancel(ctx), c, url); cerr == nil {
+		r.After = &c
+	}
+	if err == nil && t.err != nil {
+		err = t.err()
+	}
+	return r, err
+}
+
+// upTo is a tool's want when it handles at most limit messages (0: no
+// limit) and has handled done.
+func upTo(limit, done int) int {
+	if limit <= 0 {
+		return sqsengine.MaxBatchEntries
+	}
+	return limit - done
 }

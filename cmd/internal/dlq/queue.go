@@ -4,59 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
-
-// Counts are a queue's approximate message counts.
-type Counts struct {
-	Visible  int `json:"visible"`
-	InFlight int `json:"inFlight"`
-	Delayed  int `json:"delayed"`
-}
-
-// QueueCounts reads the approximate counts of the queue at url.
-func QueueCounts(ctx context.Context, c SQS, url string) (Counts, error) {
-	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: &url,
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
-	if err != nil {
-		return Counts{}, fmt.Errorf("queue %s: counts: %w", url, err)
-	}
-	n := func(a types.QueueAttributeName) int {
-		v, _ := strconv.Atoi(out.Attributes[string(a)])
-		return v
-	}
-	return Counts{
-		Visible:  n(types.QueueAttributeNameApproximateNumberOfMessages),
-		InFlight: n(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible),
-		Delayed:  n(types.QueueAttributeNameApproximateNumberOfMessagesDelayed),
-	}, nil
-}
-
-// QueueARN returns the ARN of the queue at url.
-func QueueARN(ctx context.Context, c SQS, url string) (string, error) {
-	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: &url, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
-	})
-	if err != nil {
-		return "", fmt.Errorf("queue %s: arn: %w", url, err)
-	}
-	arn := out.Attributes[string(types.QueueAttributeNameQueueArn)]
-	if arn == "" {
-		return "", fmt.Errorf("queue %s: no QueueArn attribute", url)
-	}
-	return arn, nil
-}
 
 // SourceQueues returns the URLs of the queues whose redrive policy names the
 // dead-letter queue at url (ListDeadLetterSourceQueues). A dead-letter queue
@@ -106,11 +60,11 @@ func CheckDistinct(ctx context.Context, c SQS, sourceURL, destURL string) (destA
 	if sameURL(sourceURL, destURL) {
 		return "", fmt.Errorf("destination %s is the dead-letter queue itself", destURL)
 	}
-	srcARN, err := QueueARN(ctx, c, sourceURL)
+	srcARN, err := sqsengine.QueueARN(ctx, c, sourceURL)
 	if err != nil {
 		return "", err
 	}
-	destARN, err = QueueARN(ctx, c, destURL)
+	destARN, err = sqsengine.QueueARN(ctx, c, destURL)
 	if err != nil {
 		return "", err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // Body and message attributes arrive byte for byte, batches respect the
@@ -45,9 +46,9 @@ func TestRedriveRoundTripFidelity(t *testing.T) {
 	assert.True(t, s.OK())
 	assert.Equal(t, len(msgs), s.Moved)
 	assert.Zero(t, s.Failed)
-	assert.Equal(t, dlq.EndDrained, s.End)
+	assert.Equal(t, sqsengine.EndDrained, s.End)
 
-	assert.Equal(t, dlq.Counts{}, counts(t, src), "dead-letter queue counts")
+	assert.Equal(t, sqsengine.Counts{}, counts(t, src), "dead-letter queue counts")
 	got := drain(t, dst)
 	assert.Equal(t, snapsOf(msgs), snapsOfMessages(got), "bodies and attributes at the destination")
 	for _, m := range got {
@@ -155,7 +156,7 @@ func TestRedriveInterruptedFinishesBatch(t *testing.T) {
 	s, err := r.Run(ctx)
 	require.NoError(t, err)
 	t.Logf("summary: %+v", s)
-	assert.Equal(t, dlq.EndInterrupted, s.End)
+	assert.Equal(t, sqsengine.EndInterrupted, s.End)
 	assert.False(t, s.OK())
 	assert.Equal(t, len(intr.firstSent), s.Moved)
 	assert.Zero(t, s.Failed)
@@ -188,7 +189,7 @@ func TestDryRunLeavesCountsUnchanged(t *testing.T) {
 	assert.Zero(t, s.Moved)
 	requireReleased(t, src)
 	assert.Equal(t, before, counts(t, src), "counts after the dry run")
-	assert.Equal(t, dlq.Counts{}, counts(t, dst), "destination")
+	assert.Equal(t, sqsengine.Counts{}, counts(t, dst), "destination")
 	assert.Equal(t, len(msgs), strings.Count(out.String(), "would move messageId="))
 	assertNoPersonalData(t, out.String(), "dry-run output")
 	assertNoPersonalData(t, audit.String(), "audit")

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // Reprocess runs the messages of a dead-letter queue straight through the
@@ -36,18 +37,18 @@ type ReprocessSummary struct {
 	Deleted      int `json:"deleted"`
 	DeleteFailed int `json:"deleteFailed"`
 	Kept         int `json:"kept"` // still invalid or failed: left in the dead-letter queue
-	// Repeated counts receipts of a message already handled in this run
-	// (its lease had lapsed): it is not processed twice.
-	Repeated int      `json:"repeated"`
-	Left     int      `json:"left,omitempty"` // not processed: the run was interrupted
-	End      DrainEnd `json:"end"`
-	After    *Counts  `json:"after,omitempty"`
+	// ReceivedAgain counts receipts of a message already handled in this
+	// run (its lease had lapsed): it is not processed twice.
+	ReceivedAgain int                `json:"receivedAgain"`
+	Left          int                `json:"left,omitempty"` // not processed: the run was interrupted
+	End           sqsengine.DrainEnd `json:"end"`
+	After         *sqsengine.Counts  `json:"after,omitempty"`
 }
 
 // OK reports whether every processed message succeeded and was deleted and
 // the run was not interrupted.
 func (s ReprocessSummary) OK() bool {
-	return s.Kept == 0 && s.DeleteFailed == 0 && s.End != EndInterrupted
+	return s.Kept == 0 && s.DeleteFailed == 0 && s.End != sqsengine.EndInterrupted
 }
 
 func (s ReprocessSummary) detail() string {
@@ -58,83 +59,81 @@ func (s ReprocessSummary) detail() string {
 // or ctx is cancelled; a batch being processed when ctx is cancelled is
 // finished and its successes deleted.
 func (rp *Reprocess) Run(ctx context.Context) (ReprocessSummary, error) {
-	var s ReprocessSummary
 	if rp.Batch == nil || rp.Batch.Processor == nil {
-		return s, errors.New("reprocess: no processor")
+		return ReprocessSummary{}, errors.New("reprocess: no processor")
 	}
-	lease := rp.lease(rp.SQS, rp.QueueURL)
-	lease.Start(ctx)
-	progress := rp.progress()
-	matched := 0
-	want := func() int {
-		if rp.Max <= 0 {
-			return MaxBatchEntries
-		}
-		return rp.Max - matched
-	}
-	work := context.WithoutCancel(ctx)
-	end, err := lease.Drain(ctx, want, func(fresh, again []types.Message) {
-		var msgs []consumer.Message
-		infos := map[string]Info{}
-		for _, m := range fresh {
-			info := Describe(m)
-			if !rp.Filter.Match(info) {
-				s.Filtered++
-				rp.audit(ActionFiltered, info, "", "")
-				continue
-			}
-			matched++
-			infos[info.MessageID] = info
-			msgs = append(msgs, consumer.Message{ID: info.MessageID, Body: []byte(aws.ToString(m.Body))})
-		}
-		for _, m := range again {
-			s.Repeated++
-			rp.audit(ActionSkipped, Info{MessageID: aws.ToString(m.MessageId)}, "", "received again after it was handled in this run")
-		}
-		if len(msgs) > 0 && ctx.Err() != nil {
-			s.Left += len(msgs)
-			msgs = nil
-		}
-		var ok []string
-		for i, r := range rp.Batch.Run(work, msgs) {
-			id := msgs[i].ID
-			s.Add(r.Outcome)
-			if r.EventID == "" { // an invalid event: the identifiers read loosely
-				r.EventID, r.OrderID, r.Source = infos[id].EventID, infos[id].OrderID, infos[id].Source
-			}
-			r.Log(rp.Log, id)
-			if r.Outcome.OK() {
-				ok = append(ok, id)
-				continue
-			}
-			s.Kept++
-			rp.audit(ActionKept, infos[id], string(r.Outcome), r.Reason)
-		}
-		if len(ok) > 0 {
-			deleted, failed := lease.Delete(work, ok)
-			s.Deleted += len(deleted)
-			for _, id := range deleted {
-				rp.audit(ActionDeleted, infos[id], "", "")
-			}
-			for id, why := range failed {
-				s.DeleteFailed++
-				rp.audit(ActionFailed, infos[id], "", "processed but not deleted (it will be processed again, harmlessly): "+why)
-				rp.Log.Error().Str("messageId", id).Str("error", why).Msg("processed but not deleted; it stays in the dead-letter queue")
-			}
-		}
-		progress.Update(lease.Stats().Received, s.detail())
+	run := &reprocessRun{Reprocess: rp, ctx: ctx}
+	r, err := rp.drain(ctx, rp.SQS, rp.QueueURL, tool{
+		want:   func() int { return upTo(rp.Max, run.matched) },
+		handle: run.handle,
+		detail: func() string { return run.s.detail() },
+		err:    rp.Audit.Err,
 	})
-	lease.End(ctx)
-	s.Received = lease.Stats().Received
-	s.End = end
-	progress.Finish(s.Received, s.detail())
-	if c, cerr := QueueCounts(work, rp.SQS, rp.QueueURL); cerr == nil {
-		s.After = &c
-	}
-	if err == nil {
-		err = rp.Audit.Err()
-	}
+	s := run.s
+	s.Received, s.ReceivedAgain, s.End, s.After = r.Lease.Received, r.Lease.ReceivedAgain, r.End, r.After
 	return s, err
+}
+
+// reprocessRun is one run of a Reprocess.
+type reprocessRun struct {
+	*Reprocess
+	ctx     context.Context
+	s       ReprocessSummary
+	matched int
+}
+
+// handle processes the fresh messages that match the filter (unless the
+// run is interrupted) and deletes those that succeed.
+func (run *reprocessRun) handle(lease *sqsengine.Lease, fresh, again []types.Message) {
+	var msgs []consumer.Message
+	infos := map[string]Info{}
+	for _, m := range fresh {
+		info := Describe(m)
+		if !run.Filter.Match(info) {
+			run.s.Filtered++
+			run.audit(ActionFiltered, info, "", "")
+			continue
+		}
+		run.matched++
+		infos[info.MessageID] = info
+		msgs = append(msgs, consumer.Message{ID: info.MessageID, Body: []byte(aws.ToString(m.Body))})
+	}
+	for _, m := range again {
+		run.audit(ActionSkipped, Info{MessageID: aws.ToString(m.MessageId)}, "", "received again after it was handled in this run")
+	}
+	if len(msgs) > 0 && run.ctx.Err() != nil {
+		run.s.Left += len(msgs)
+		return
+	}
+	work := context.WithoutCancel(run.ctx)
+	var ok []string
+	for i, r := range run.Batch.Run(work, msgs) {
+		id := msgs[i].ID
+		run.s.Add(r.Outcome)
+		if r.EventID == "" { // an invalid event: the identifiers read loosely
+			r.EventID, r.OrderID, r.Source = infos[id].EventID, infos[id].OrderID, infos[id].Source
+		}
+		r.Log(run.Log, id)
+		if r.Outcome.OK() {
+			ok = append(ok, id)
+			continue
+		}
+		run.s.Kept++
+		run.audit(ActionKept, infos[id], string(r.Outcome), r.Reason)
+	}
+	if len(ok) == 0 {
+		return
+	}
+	deleted, failed := lease.Delete(work, ok)
+	run.s.Deleted += len(deleted)
+	for _, id := range deleted {
+		run.audit(ActionDeleted, infos[id], "", "")
+	}
+	for id, why := range failed {
+		run.s.DeleteFailed++
+		run.audit(ActionFailed, infos[id], "", "processed but not deleted (it will be processed again, harmlessly): "+why)
+		run.Log.Error().Str("messageId", id).Str("error", why).Msg("processed but not deleted; it stays in the dead-letter queue")
+	}
 }
 
 func (rp *Reprocess) audit(action string, info Info, outcome, detail string) {

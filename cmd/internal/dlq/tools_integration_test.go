@@ -22,6 +22,7 @@ import (
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -53,7 +54,7 @@ func TestInspect(t *testing.T) {
 	requireReleased(t, src)
 	assert.Equal(t, before, counts(t, src), "counts after inspect")
 	assert.Equal(t, len(msgs), rep.Inspected)
-	assert.Equal(t, dlq.EndDrained, rep.End)
+	assert.Equal(t, sqsengine.EndDrained, rep.End)
 
 	assert.Equal(t, map[string]int{
 		"valid: would link":         6, // bare, EventBridge, SNS, EventBridge DLQ, Lambda DLQ, Lambda destination
