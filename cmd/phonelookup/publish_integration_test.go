@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"regexp"
 	"sort"
@@ -15,10 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // publishMixed holds 12 JSON objects and, among them, 3 lines of invalid
@@ -65,28 +66,27 @@ func TestPublishSendsEachLineOnce(t *testing.T) {
 	assert.Equal(t, want, receiveAll(t, c, url), "what the queue holds: each good line once")
 }
 
-// receiveAll receives and deletes every message of the queue until two
-// receives in a row are empty, and returns the bodies, sorted.
+// receiveAll drains the queue through a lease (deleting what it gets) and
+// returns the bodies, sorted.
 func receiveAll(t *testing.T, c *sqs.Client, url string) []string {
 	t.Helper()
+	ctx := context.Background()
+	l := &sqsengine.Lease{SQS: c, QueueURL: url, Visibility: 30 * time.Second, WaitTime: 50 * time.Millisecond}
+	l.Start(ctx)
+	defer l.End(ctx)
 	var bodies []string
-	for empty := 0; empty < 2; {
-		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: &url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0,
-		})
-		require.NoError(t, err)
-		if len(out.Messages) == 0 {
-			empty++
-			time.Sleep(50 * time.Millisecond)
-			continue
-		}
-		empty = 0
-		for _, m := range out.Messages {
+	end, err := l.Drain(ctx, func() int { return sqsengine.MaxBatchEntries }, func(fresh, again []types.Message) {
+		require.Empty(t, again)
+		var ids []string
+		for _, m := range fresh {
 			bodies = append(bodies, aws.ToString(m.Body))
-			_, err := c.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle})
-			require.NoError(t, err, fmt.Sprintf("delete %s", aws.ToString(m.MessageId)))
+			ids = append(ids, aws.ToString(m.MessageId))
 		}
-	}
+		_, failed := l.Delete(ctx, ids)
+		require.Empty(t, failed)
+	})
+	require.NoError(t, err)
+	require.Equal(t, sqsengine.EndDrained, end)
 	sort.Strings(bodies)
 	return bodies
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
 
@@ -22,15 +21,8 @@ import (
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
-// SQS is the part of the SQS client the worker uses.
-type SQS interface {
-	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
-	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
-	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
-}
-
-var _ sqsengine.LeaseAPI = SQS(nil)
+// SQS is the part of the SQS client the worker uses: what its lease uses.
+type SQS = sqsengine.LeaseAPI
 
 // Worker consumes a queue with long polling: it keeps enough receives in
 // flight to feed Concurrency processors, deletes only the messages that

@@ -35,6 +35,16 @@ type answer struct {
 	failed []types.BatchResultErrorEntry
 }
 
+// answerOf is the answer of a batch call whose successful entries are
+// successful (id reads an entry's id).
+func answerOf[E any](successful []E, id func(E) *string, failed []types.BatchResultErrorEntry) answer {
+	a := answer{ok: make([]*string, len(successful)), failed: failed}
+	for i, e := range successful {
+		a.ok[i] = id(e)
+	}
+	return a
+}
+
 // batchCall makes a batch call over n entries and checks every entry of the
 // answer. call gets the indices of the entries to send (each entry's Id is
 // its index, strconv.Itoa). It returns the indices SQS confirmed and, for
@@ -64,46 +74,8 @@ func batchCall(ctx context.Context, n int, idempotent bool, call func(ctx contex
 			}
 			return ok, failed
 		}
-		var retry []int
-		answered := make(map[int]bool, len(todo))
-		pending := make(map[int]bool, len(todo))
-		for _, i := range todo {
-			pending[i] = true
-		}
-		index := func(id *string) (int, bool) {
-			i, err := strconv.Atoi(aws.ToString(id))
-			return i, err == nil && pending[i] && !answered[i]
-		}
-		for _, id := range a.ok {
-			if i, found := index(id); found {
-				answered[i] = true
-				ok = append(ok, i)
-			}
-		}
-		for _, f := range a.failed {
-			i, found := index(f.Id)
-			if !found {
-				continue
-			}
-			answered[i] = true
-			why := aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
-			if f.SenderFault {
-				failed[i] = why
-				continue
-			}
-			last[i] = why
-			retry = append(retry, i)
-		}
-		for _, i := range todo {
-			switch {
-			case answered[i]:
-			case idempotent:
-				last[i] = "no answer for this entry"
-				retry = append(retry, i)
-			default:
-				failed[i] = "no answer for this entry (SQS may hold it)"
-			}
-		}
+		confirmed, retry := sortAnswer(todo, a, idempotent, failed, last)
+		ok = append(ok, confirmed...)
 		if len(retry) > 0 && (attempt >= Attempts || Sleep(ctx, backoff(attempt)) != nil) {
 			for _, i := range retry {
 				failed[i] = last[i]
@@ -113,6 +85,53 @@ func batchCall(ctx context.Context, n int, idempotent bool, call func(ctx contex
 		todo = retry
 	}
 	return ok, failed
+}
+
+// sortAnswer reads the answer a to a call over the entries todo: it
+// returns the entries confirmed and those to try again, and records the
+// final failures in failed and why each entry to retry failed in last.
+func sortAnswer(todo []int, a answer, idempotent bool, failed, last map[int]string) (ok, retry []int) {
+	pending := make(map[int]bool, len(todo)) // sent and not answered yet
+	for _, i := range todo {
+		pending[i] = true
+	}
+	index := func(id *string) (int, bool) {
+		i, err := strconv.Atoi(aws.ToString(id))
+		if err != nil || !pending[i] {
+			return 0, false
+		}
+		delete(pending, i)
+		return i, true
+	}
+	for _, id := range a.ok {
+		if i, found := index(id); found {
+			ok = append(ok, i)
+		}
+	}
+	for _, f := range a.failed {
+		i, found := index(f.Id)
+		if !found {
+			continue
+		}
+		why := aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
+		if f.SenderFault {
+			failed[i] = why
+			continue
+		}
+		last[i] = why
+		retry = append(retry, i)
+	}
+	for _, i := range todo {
+		switch {
+		case !pending[i]:
+		case idempotent:
+			last[i] = "no answer for this entry"
+			retry = append(retry, i)
+		default:
+			failed[i] = "no answer for this entry (SQS may hold it)"
+		}
+	}
+	return ok, retry
 }
 
 // chunks cuts s into slices of at most MaxBatchEntries.

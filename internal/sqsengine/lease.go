@@ -230,11 +230,7 @@ func (l *Lease) Delete(ctx context.Context, ids []string) (deleted []string, fai
 			if err != nil {
 				return answer{}, err
 			}
-			a := answer{failed: out.Failed}
-			for _, s := range out.Successful {
-				a.ok = append(a.ok, s.Id)
-			}
-			return a, nil
+			return answerOf(out.Successful, func(e types.DeleteMessageBatchResultEntry) *string { return e.Id }, out.Failed), nil
 		})
 		l.mu.Lock()
 		for _, i := range ok {
@@ -298,11 +294,7 @@ func (l *Lease) changeVisibility(ctx context.Context, es []entry, seconds int32)
 		if err != nil {
 			return answer{}, err
 		}
-		a := answer{failed: out.Failed}
-		for _, s := range out.Successful {
-			a.ok = append(a.ok, s.Id)
-		}
-		return a, nil
+		return answerOf(out.Successful, func(e types.ChangeMessageVisibilityBatchResultEntry) *string { return e.Id }, out.Failed), nil
 	})
 }
 

@@ -3,7 +3,6 @@
 package sqsengine_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
@@ -94,30 +94,13 @@ func receiveAll(t *testing.T, url string) []string {
 }
 
 func logger(t *testing.T) zerolog.Logger {
-	var buf syncBuffer
+	var buf consumertest.SyncBuffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", buf.String())
 		}
 	})
 	return zerolog.New(&buf)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func ids(msgs []types.Message) []string {

@@ -154,11 +154,7 @@ func (s *Sender) Send(ctx context.Context, batch []Message) (sent []string, fail
 		if err != nil {
 			return answer{}, err
 		}
-		a := answer{failed: out.Failed}
-		for _, e := range out.Successful {
-			a.ok = append(a.ok, e.Id)
-		}
-		return a, nil
+		return answerOf(out.Successful, func(e types.SendMessageBatchResultEntry) *string { return e.Id }, out.Failed), nil
 	})
 	for _, i := range ok {
 		sent = append(sent, todo[i].Key)

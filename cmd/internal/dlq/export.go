@@ -75,7 +75,7 @@ func (ex *Export) Run(ctx context.Context) (ExportSummary, error) {
 	enc := json.NewEncoder(ex.Out)
 	enc.SetEscapeHTML(false)
 	var werr error
-	r, err := ex.drain(ctx, ex.SQS, ex.QueueURL, tool{
+	d, err := ex.drain(ctx, ex.SQS, ex.QueueURL, tool{
 		want: func() int {
 			if werr != nil {
 				return 0
@@ -94,6 +94,6 @@ func (ex *Export) Run(ctx context.Context) (ExportSummary, error) {
 		detail: func() string { return fmt.Sprintf("exported %d", s.Exported) },
 		err:    func() error { return werr },
 	})
-	s.End, s.After = r.End, r.After
+	s.End, s.After = d.End, d.After
 	return s, err
 }

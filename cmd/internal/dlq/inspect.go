@@ -90,7 +90,7 @@ func (in *Inspect) Run(ctx context.Context) (Report, error) {
 	}
 	rep.Before = before
 	g := grouping{samples: cmp.Or(max(in.Samples, 0), DefaultSamples), groups: map[string]map[string]*Group{}}
-	r, err := in.drain(ctx, in.SQS, in.QueueURL, tool{
+	d, err := in.drain(ctx, in.SQS, in.QueueURL, tool{
 		want: func() int { return upTo(in.Max, g.n) },
 		handle: func(_ *sqsengine.Lease, fresh, _ []types.Message) {
 			for _, m := range fresh {
@@ -99,7 +99,7 @@ func (in *Inspect) Run(ctx context.Context) (Report, error) {
 		},
 		detail: func() string { return fmt.Sprintf("%d groups by reason", len(g.groups["reason"])) },
 	})
-	rep.Inspected, rep.End, rep.After = r.Lease.Received, r.End, r.After
+	rep.Inspected, rep.End, rep.After = d.Received, d.End, d.After
 	rep.ByReason, rep.BySource, rep.ByEnvelope = sorted(g.groups["reason"]), sorted(g.groups["source"]), sorted(g.groups["envelope"])
 	rep.ByError, rep.ByOrigin = sorted(g.groups["error"]), sorted(g.groups["origin"])
 	return rep, err

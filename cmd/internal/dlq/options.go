@@ -41,18 +41,21 @@ type tool struct {
 	err func() error
 }
 
-// ran is how a tool's drain of a queue went.
-type ran struct {
-	End   sqsengine.DrainEnd
-	Lease sqsengine.LeaseStats
-	After *sqsengine.Counts // the queue's counts at the end, if they could be read
+// Drained is how a tool's drain of the queue went; the summaries embed it.
+type Drained struct {
+	Received int `json:"received"` // distinct messages
+	// ReceivedAgain counts receipts of a message already handled in this
+	// run (its lease had lapsed): it is not handled twice.
+	ReceivedAgain int                `json:"receivedAgain"`
+	End           sqsengine.DrainEnd `json:"end"`
+	After         *sqsengine.Counts  `json:"after,omitempty"` // the queue's counts at the end
 }
 
 // drain is the skeleton of every tool: it holds the queue at url under a
 // lease, drains it through t with progress, releases what is still held
 // (also when ctx is cancelled) and reads the queue's counts. The error is
 // the drain's (receives failing) or else the tool's own.
-func (o Options) drain(ctx context.Context, c SQS, url string, t tool) (ran, error) {
+func (o Options) drain(ctx context.Context, c SQS, url string, t tool) (Drained, error) {
 	lease := &sqsengine.Lease{SQS: c, QueueURL: url, Visibility: o.Lease, WaitTime: o.WaitTime, EmptyReceives: o.EmptyReceives, Log: o.Log}
 	progress := o.Progress
 	if progress == nil {
@@ -64,15 +67,16 @@ func (o Options) drain(ctx context.Context, c SQS, url string, t tool) (ran, err
 		progress.Update(lease.Stats().Received, t.detail())
 	})
 	lease.End(ctx)
-	r := ran{End: end, Lease: lease.Stats()}
-	progress.Finish(r.Lease.Received, t.detail())
+	stats := lease.Stats()
+	d := Drained{Received: stats.Received, ReceivedAgain: stats.ReceivedAgain, End: end}
+	progress.Finish(d.Received, t.detail())
 	if c, cerr := sqsengine.QueueCounts(context.WithoutCancel(ctx), c, url); cerr == nil {
-		r.After = &c
+		d.After = &c
 	}
 	if err == nil && t.err != nil {
 		err = t.err()
 	}
-	return r, err
+	return d, err
 }
 
 // upTo is a tool's want when it handles at most limit messages (0: no

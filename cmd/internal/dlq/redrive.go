@@ -55,22 +55,17 @@ type RedriveSummary struct {
 	Source      string `json:"source"`
 	Destination string `json:"destination"`
 	DryRun      bool   `json:"dryRun,omitempty"`
-	Received    int    `json:"received"`
 	Moved       int    `json:"moved"`
 	Failed      int    `json:"failed"`
 	Filtered    int    `json:"filtered"`
-	// ReceivedAgain counts receipts of a message already handled in this
-	// run (its lease had lapsed): it is not handled twice.
-	ReceivedAgain int `json:"receivedAgain"`
-	WouldMove     int `json:"wouldMove,omitempty"`
+	WouldMove   int    `json:"wouldMove,omitempty"`
 	// InBoth counts failed messages that were sent but could not be deleted:
 	// they are at the destination and still in the dead-letter queue.
 	InBoth int `json:"inBoth,omitempty"`
 	// Left counts matching messages not attempted because the run was
 	// interrupted: they are in the dead-letter queue.
-	Left  int                `json:"left,omitempty"`
-	End   sqsengine.DrainEnd `json:"end"`
-	After *sqsengine.Counts  `json:"after,omitempty"` // the dead-letter queue's counts at the end
+	Left    int `json:"left,omitempty"`
+	Drained     // of the dead-letter queue
 }
 
 // OK reports whether nothing failed and the run was not interrupted.
@@ -78,7 +73,7 @@ func (s RedriveSummary) OK() bool {
 	return s.Failed == 0 && s.End != sqsengine.EndInterrupted
 }
 
-func (s RedriveSummary) detail() string {
+func (s *RedriveSummary) detail() string {
 	if s.DryRun {
 		return fmt.Sprintf("would move %d, filtered %d", s.WouldMove, s.Filtered)
 	}
@@ -103,15 +98,9 @@ func (r *Redrive) Run(ctx context.Context) (RedriveSummary, error) {
 	if r.Rate > 0 {
 		run.lim = rate.NewLimiter(rate.Limit(r.Rate), sqsengine.MaxBatchEntries)
 	}
-	res, err := r.drain(ctx, r.SQS, r.Source, tool{
-		want:   func() int { return upTo(r.Max, run.matched) },
-		handle: run.handle,
-		detail: func() string { return run.s.detail() },
-		err:    r.Audit.Err,
-	})
-	s := run.s
-	s.Received, s.ReceivedAgain, s.End, s.After = res.Lease.Received, res.Lease.ReceivedAgain, res.End, res.After
-	return s, err
+	var err error
+	run.s.Drained, err = r.drain(ctx, r.SQS, r.Source, tool{want: run.want, handle: run.handle, detail: run.s.detail, err: r.Audit.Err})
+	return run.s, err
 }
 
 // redriveRun is one run of a Redrive.
@@ -123,6 +112,8 @@ type redriveRun struct {
 	lim     *rate.Limiter
 	matched int
 }
+
+func (run *redriveRun) want() int { return upTo(run.Max, run.matched) }
 
 // handle sorts what a receive brought (filtered, would move, to move,
 // received again) and moves what is to move.

@@ -32,17 +32,12 @@ type Reprocess struct {
 // the pipeline's outcomes of the processed messages.
 type ReprocessSummary struct {
 	consumer.Summary
-	Received     int `json:"received"`
 	Filtered     int `json:"filtered"`
 	Deleted      int `json:"deleted"`
 	DeleteFailed int `json:"deleteFailed"`
-	Kept         int `json:"kept"` // still invalid or failed: left in the dead-letter queue
-	// ReceivedAgain counts receipts of a message already handled in this
-	// run (its lease had lapsed): it is not processed twice.
-	ReceivedAgain int                `json:"receivedAgain"`
-	Left          int                `json:"left,omitempty"` // not processed: the run was interrupted
-	End           sqsengine.DrainEnd `json:"end"`
-	After         *sqsengine.Counts  `json:"after,omitempty"`
+	Kept         int `json:"kept"`           // still invalid or failed: left in the dead-letter queue
+	Left         int `json:"left,omitempty"` // not processed: the run was interrupted
+	Drained
 }
 
 // OK reports whether every processed message succeeded and was deleted and
@@ -51,7 +46,7 @@ func (s ReprocessSummary) OK() bool {
 	return s.Kept == 0 && s.DeleteFailed == 0 && s.End != sqsengine.EndInterrupted
 }
 
-func (s ReprocessSummary) detail() string {
+func (s *ReprocessSummary) detail() string {
 	return fmt.Sprintf("deleted %d, kept %d, filtered %d", s.Deleted, s.Kept, s.Filtered)
 }
 
@@ -63,15 +58,9 @@ func (rp *Reprocess) Run(ctx context.Context) (ReprocessSummary, error) {
 		return ReprocessSummary{}, errors.New("reprocess: no processor")
 	}
 	run := &reprocessRun{Reprocess: rp, ctx: ctx}
-	r, err := rp.drain(ctx, rp.SQS, rp.QueueURL, tool{
-		want:   func() int { return upTo(rp.Max, run.matched) },
-		handle: run.handle,
-		detail: func() string { return run.s.detail() },
-		err:    rp.Audit.Err,
-	})
-	s := run.s
-	s.Received, s.ReceivedAgain, s.End, s.After = r.Lease.Received, r.Lease.ReceivedAgain, r.End, r.After
-	return s, err
+	var err error
+	run.s.Drained, err = rp.drain(ctx, rp.SQS, rp.QueueURL, tool{want: run.want, handle: run.handle, detail: run.s.detail, err: rp.Audit.Err})
+	return run.s, err
 }
 
 // reprocessRun is one run of a Reprocess.
@@ -81,6 +70,8 @@ type reprocessRun struct {
 	s       ReprocessSummary
 	matched int
 }
+
+func (run *reprocessRun) want() int { return upTo(run.Max, run.matched) }
 
 // handle processes the fresh messages that match the filter (unless the
 // run is interrupted) and deletes those that succeed.
