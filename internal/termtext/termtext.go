@@ -4,8 +4,11 @@
 // line read differently from what it holds.
 //
 // Escape writes such characters the way Go source writes them (\x1b,
-// \u202e), and a backslash as \\, so the printed text is unambiguous;
-// printable text, accented letters and other scripts included, is unchanged.
+// \u202e); printable text, accented letters and other scripts included, is
+// unchanged. A backslash stays as it is, so escaping twice changes nothing
+// more (text quoted with %q, which escapes the same characters, can go
+// through Escape again), at the price of ambiguity: a printed \x1b may have
+// been typed as such.
 // Use it on every field that came from an event or a message before printing
 // it in a table or a line of text; JSON output needs nothing more than
 // encoding/json.
@@ -19,14 +22,20 @@ import (
 )
 
 // Escape returns s with control characters (C0, DEL, C1), the Unicode line
-// and paragraph separators, bidirectional formatting characters, invalid
-// UTF-8 and backslashes escaped. It returns s itself when there is nothing
+// and paragraph separators, bidirectional formatting characters and invalid
+// UTF-8 escaped. It returns s itself when there is nothing
 // to escape.
-func Escape(s string) string {
+func Escape(s string) string { return escape(s, false) }
+
+// Lines is Escape that keeps newlines and tabs: for text of several lines,
+// like a usage message that quotes what was typed.
+func Lines(s string) string { return escape(s, true) }
+
+func escape(s string, layout bool) string {
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if needsEscape(r, size) {
+		if needsEscape(r, size, layout) {
 			break
 		}
 		i += size
@@ -43,9 +52,7 @@ func Escape(s string) string {
 		case r == utf8.RuneError && size == 1:
 			b.WriteString(`\x`)
 			b.WriteString(hex2(s[i]))
-		case r == '\\':
-			b.WriteString(`\\`)
-		case needsEscape(r, size):
+		case needsEscape(r, size, layout):
 			q := strconv.QuoteRuneToASCII(r) // '\x1b', '\u202e', '\n'
 			b.WriteString(q[1 : len(q)-1])
 		default:
@@ -56,26 +63,29 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// Clip is Escape of at most the first n bytes of s (cut at a character
+// Clip returns at most the first n bytes of s (cut at a character
 // boundary), followed by "…" when s was longer: for echoing a value a
-// person typed, or a field of a message, in an error.
+// person typed, or a field of a message, in an error. Print the result with
+// %q or Escape.
 func Clip(s string, n int) string {
 	if len(s) <= n {
-		return Escape(s)
+		return s
 	}
 	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return Escape(s[:cut]) + "…"
+	return s[:cut] + "…"
 }
 
 // needsEscape reports whether the rune r, of size bytes, is not to be
-// printed as it is.
-func needsEscape(r rune, size int) bool {
+// printed as it is; layout keeps newlines and tabs.
+func needsEscape(r rune, size int, layout bool) bool {
 	switch {
-	case r == utf8.RuneError && size == 1, r == '\\':
+	case r == utf8.RuneError && size == 1:
 		return true
+	case layout && (r == '\n' || r == '\t'):
+		return false
 	case r < utf8.RuneSelf:
 		return r < 0x20 || r == 0x7f
 	}

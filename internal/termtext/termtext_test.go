@@ -1,6 +1,7 @@
 package termtext_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -23,14 +24,17 @@ func TestEscape(t *testing.T) {
 		{"abc\u202edcba", `abc\u202edcba`},
 		{"line\u2028sep", `line\u2028sep`},
 		{"bad\xffutf8\xc3", `bad\xffutf8\xc3`},
-		{`back\slash`, `back\\slash`},
-		{`\x1b`, `\\x1b`}, // a literal backslash-x is not an escape
+		{`back\slash`, `back\slash`},
 	}
 	for _, tc := range cases {
 		got := termtext.Escape(tc.in)
 		assert.Equal(t, tc.want, got, "Escape(%q) = %q, want %q", tc.in, got, tc.want)
 		assert.False(t, strings.ContainsFunc(got, func(r rune) bool { return r < 0x20 || r == 0x7f }), "Escape(%q) = %q keeps a control character", tc.in, got)
 		assert.True(t, utf8.ValidString(got), "Escape(%q) = %q is not UTF-8", tc.in, got)
+		assert.Equal(t, got, termtext.Escape(got), "Escape(Escape(%q)) != Escape(%q)", tc.in, tc.in)
+		if q := strconv.Quote(tc.in); utf8.ValidString(tc.in) {
+			assert.Equal(t, q, termtext.Escape(q), "Escape(strconv.Quote(%q)) changes it", tc.in)
+		}
 	}
 }
 
@@ -50,10 +54,18 @@ func TestClip(t *testing.T) {
 		{"exactly10!", 10, "exactly10!"},
 		{strings.Repeat("9", 1<<20), 8, "99999999…"},
 		{"ééééé", 3, "é…"}, // never half a character
-		{"\x1b[2Jxxxxxxxx", 4, `\x1b[2J…`},
+		{"\x1b[2Jxxxxxxxx", 4, "\x1b[2J…"},
 	}
 	for _, tc := range cases {
 		got := termtext.Clip(tc.in, tc.n)
 		assert.Equal(t, tc.want, got, "Clip(%.20q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 	}
+}
+
+func TestLines(t *testing.T) {
+	t.Parallel()
+	in := "usage:\n\t-max N\x1b[2J\r\n"
+	want := "usage:\n\t-max N\\x1b[2J\\r\n"
+	got := termtext.Lines(in)
+	assert.Equal(t, want, got, "Lines(%q) = %q, want %q", in, got, want)
 }
