@@ -15,28 +15,28 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// phoneCase is one line of testdata/phones/cases.jsonl or spellings.jsonl: a
+// phoneSpelling is one line of testdata/phones/cases.jsonl or spellings.jsonl: a
 // number as typed, the region given with it, and the E.164 it must normalise
 // to ("" when it must be rejected).
-type phoneCase struct {
+type phoneSpelling struct {
 	Raw    string `json:"raw"`
 	Region string `json:"region"`
 	Want   string `json:"want"`
 	Why    string `json:"why"`
 }
 
-// readPhoneCases decodes the non-comment lines of a testdata/phones file.
-func readPhoneCases(t *testing.T, file string) []phoneCase {
+// readPhoneSpellings decodes the non-comment lines of a testdata/phones file.
+func readPhoneSpellings(t *testing.T, file string) []phoneSpelling {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	var out []phoneCase
+	var out []phoneSpelling
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "//") {
 			continue
 		}
-		var c phoneCase
+		var c phoneSpelling
 		dec := json.NewDecoder(strings.NewReader(line))
 		dec.DisallowUnknownFields()
 		require.NoError(t, dec.Decode(&c), "%s:%d", file, i+1)
@@ -46,20 +46,20 @@ func readPhoneCases(t *testing.T, file string) []phoneCase {
 	return out
 }
 
-// recordingLinker is a consumer.Linker that keeps the sightings it is given.
-type recordingLinker struct {
+// spellingLinker is a consumer.Linker that keeps the sightings it is given.
+type spellingLinker struct {
 	mu        sync.Mutex
 	sightings []lookup.Sighting
 }
 
-func (l *recordingLinker) Link(_ context.Context, s lookup.Sighting) (lookup.Outcome, error) {
+func (l *spellingLinker) Link(_ context.Context, s lookup.Sighting) (lookup.Outcome, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sightings = append(l.sightings, s)
 	return lookup.Linked, nil
 }
 
-func (l *recordingLinker) take() []lookup.Sighting {
+func (l *spellingLinker) take() []lookup.Sighting {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.sightings
@@ -67,11 +67,11 @@ func (l *recordingLinker) take() []lookup.Sighting {
 	return s
 }
 
-// phoneEvent returns the JSON of an order with phone as its dropoff phone
+// spellingEvent returns the JSON of an order with phone as its dropoff phone
 // (a delivery, region as the order's countryCode) or as the account phone (a
 // collection, region as the user's countryCode); region "" leaves the
 // countryCode out.
-func phoneEvent(t *testing.T, via, phone, region string) []byte {
+func spellingEvent(t *testing.T, via, phone, region string) []byte {
 	t.Helper()
 	order := map[string]any{"id": "ord-phone", "fulfillmentType": "collection"}
 	user := map[string]any{"cognitoId": "eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01"}
@@ -105,9 +105,9 @@ func phoneEvent(t *testing.T, via, phone, region string) []byte {
 func TestProcessPhoneSpellings(t *testing.T) {
 	phones, err := lookup.NewNormalizer("", lookup.DefaultCacheSize)
 	require.NoError(t, err)
-	linker := &recordingLinker{}
+	linker := &spellingLinker{}
 	p := &consumer.Processor{Linker: linker, Phones: phones}
-	cases := append(readPhoneCases(t, "../testdata/phones/cases.jsonl"), readPhoneCases(t, "../testdata/phones/spellings.jsonl")...)
+	cases := append(readPhoneSpellings(t, "../testdata/phones/cases.jsonl"), readPhoneSpellings(t, "../testdata/phones/spellings.jsonl")...)
 	ctx := context.Background()
 	var tried, asWanted int
 	defer func() { t.Logf("%d phones through Process, %d as wanted", tried, asWanted) }()
@@ -116,7 +116,7 @@ func TestProcessPhoneSpellings(t *testing.T) {
 			continue // no phone at all: the rule's business (TestPick)
 		}
 		for _, via := range []string{lookup.ViaDropoff, lookup.ViaAccount} {
-			r := p.Process(ctx, phoneEvent(t, via, c.Raw, c.Region))
+			r := p.Process(ctx, spellingEvent(t, via, c.Raw, c.Region))
 			got := linker.take()
 			tried++
 			if (c.Want == "" && r.Reason == consumer.SkipInvalidPhone && len(got) == 0) ||
