@@ -104,9 +104,25 @@ func TestSchemaDocument(t *testing.T) {
 		Schema     string `json:"$schema"`
 		ID         string `json:"$id"`
 		Properties struct {
+			EventID struct {
+				Pattern string `json:"pattern"`
+			} `json:"eventId"`
+			Version struct {
+				Description string `json:"description"`
+			} `json:"version"`
 			OccurredAt struct {
 				Pattern string `json:"pattern"`
 			} `json:"occurredAt"`
+			Brand struct {
+				Pattern string `json:"pattern"`
+			} `json:"brand"`
+			Order struct {
+				Properties struct {
+					ID struct {
+						Pattern string `json:"pattern"`
+					} `json:"id"`
+				} `json:"properties"`
+			} `json:"order"`
 		} `json:"properties"`
 	}
 	require.NoError(t, json.Unmarshal(events.Schema(), &doc))
@@ -114,6 +130,17 @@ func TestSchemaDocument(t *testing.T) {
 	assert.Equal(t, schemaID, doc.ID, "$id")
 	assert.Equal(t, events.OccurredAtPattern, doc.Properties.OccurredAt.Pattern,
 		"schema occurredAt pattern differs from the decoder's")
+	for field, pattern := range map[string]string{
+		"eventId":  doc.Properties.EventID.Pattern,
+		"brand":    doc.Properties.Brand.Pattern,
+		"order.id": doc.Properties.Order.Properties.ID.Pattern,
+	} {
+		assert.Equal(t, events.NoControlPattern, pattern, "schema %s pattern differs from the decoder's", field)
+	}
+	// The decoder compares version as an exact decimal, a validator reading
+	// doubles cannot: the schema must say so (issue 9).
+	assert.Contains(t, doc.Properties.Version.Description, "1.0000000000000000001",
+		"schema version description does not state the exact-decimal rule")
 }
 
 // TestSchemaOccurredAtEdges pins the date-time cases where the pattern
