@@ -287,7 +287,9 @@ func TestTTLSetMovesForwardAndHidesOncePast(t *testing.T) {
 		_, err := s.Link(ctx, sg)
 		require.NoError(t, err)
 	}
-	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute).Add(retention).Truncate(time.Second) }
+	at := func(min int) time.Time {
+		return t0.Add(time.Duration(min) * time.Minute).Add(retention).Truncate(time.Second)
+	}
 
 	link(sighting("u", p, 10, "o-10", "graphql", lookup.ViaDropoff))
 	assert.Equal(t, at(10), expires(), "lastSeenAt + retention")
