@@ -48,9 +48,11 @@ func cmdFind(ctx context.Context, e env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COGNITO ID\tLAST SEEN\tLAST ORDER\tFIRST SEEN\tFIRST ORDER\tSOURCES\tVIA")
 	for _, l := range links {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.CognitoID,
-			lookup.FormatTime(l.LastSeenAt), l.LastOrderID,
-			lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID,
+		last, lastOrder, first, firstOrder := lookup.FormatTime(l.LastSeenAt), l.LastOrderID, lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID
+		if l.Legacy() { // no order: imported from a legacy lookup record, ranked last
+			last, lastOrder, first, firstOrder = "(legacy record)", "-", "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.CognitoID, last, lastOrder, first, firstOrder,
 			strings.Join(l.Sources, ","), strings.Join(l.Via, ","))
 	}
 	return tw.Flush()

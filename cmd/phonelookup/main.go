@@ -48,6 +48,15 @@ commands:
   dlq export --queue DLQ --out FILE.jsonl [--max N]
                                  copy bodies and attributes without consuming; process reads it
 
+  forget --user ID [--caller NAME]
+                                 erase a customer: delete every link, keep a tombstone
+                                 (no phone) so that no later event links them again
+  import-legacy [--dry-run] [--segments N] [--region CC]
+                                 link the legacy lookup records (phone#.../v0_UserPhone)
+                                 as via legacy; safe to run again
+  report shared [--min N] [--top N] [--reveal] [--json]
+                                 the numbers linked to the most customers (masked)
+
   version                        print the build version
 
 Every command takes --table and --index (default $LOOKUP_TABLE, $LOOKUP_INDEX).
@@ -131,6 +140,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"publish": cmdPublish,
 		"consume": cmdConsume,
 		"dlq":     cmdDLQ,
+		// issue 11 (lifecycle)
+		"forget":        cmdForget,
+		"import-legacy": cmdImportLegacy,
+		"report":        cmdReport,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
