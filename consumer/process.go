@@ -72,6 +72,9 @@ const WarnNoDropoff = "delivery-without-dropoff"
 type Processor struct {
 	Linker Linker
 	Phones Normalizer
+	// Ignore holds E.164 numbers never linked (IGNORE_PHONES): skipped with
+	// SkipIgnoredPhone. nil ignores nothing.
+	Ignore map[string]bool
 }
 
 // Process handles one message body (any accepted envelope). It never panics
@@ -106,6 +109,10 @@ func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted)
 		return r
 	}
 	r.Phone = lookup.MaskPhone(phone)
+	if p.Ignore[phone] {
+		r.Outcome, r.Reason = Skipped, SkipIgnoredPhone
+		return r
+	}
 	out, err := p.Linker.Link(ctx, lookup.Sighting{
 		CognitoID:  ev.User.CognitoID,
 		Phone:      phone,
@@ -116,6 +123,8 @@ func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted)
 		Brand:      ev.Brand,
 	})
 	switch {
+	case errors.Is(err, lookup.ErrForgotten):
+		r.Outcome, r.Reason = Skipped, SkipForgotten
 	case errors.Is(err, lookup.ErrInvalidSighting):
 		r.Outcome, r.Reason, r.Err = Invalid, "sighting", err
 	case err != nil:

@@ -11,6 +11,8 @@ const (
 	SkipGuest        = "guest"         // no cognitoId
 	SkipNoPhone      = "no-phone"      // not delivery and no account phone
 	SkipInvalidPhone = "invalid-phone" // the chosen number does not normalise
+	SkipIgnoredPhone = "ignored-phone" // the number is in IGNORE_PHONES (a placeholder, a store's own number)
+	SkipForgotten    = "forgotten"     // the customer was forgotten (erased): nothing is linked again
 )
 
 // Choice is the phone number the product rule picks for an event.

@@ -40,6 +40,11 @@ func commands() []command {
 			summary: "long-poll worker: process, delete what succeeded", run: cmdConsume},
 		{name: "dlq", args: "COMMAND --queue NAME|URL [flags]",
 			summary: "look at and replay a dead-letter queue", sub: dlqCommands, footer: dlqFooter},
+		{name: "forget", args: "--user ID [--caller NAME]",
+			summary: "erase a customer: delete every link, keep a tombstone (no phone) so that no later event links them again", run: cmdForget},
+		{name: "import-legacy", args: "[--dry-run] [--segments N] [--region CC]",
+			summary: "link the legacy lookup records (phone#.../v0_UserPhone) as via legacy; safe to run again", run: cmdImportLegacy},
+		{name: "report", args: "COMMAND [flags]", summary: "reports for ops", sub: reportCommands},
 		{name: "version", summary: "print the build version", run: cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "this text, or a command's flags", run: cmdHelp},
 	}

@@ -49,10 +49,12 @@ func cmdFind(ctx context.Context, e proc, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COGNITO ID\tLAST SEEN\tLAST ORDER\tFIRST SEEN\tFIRST ORDER\tSOURCES\tVIA")
 	for _, l := range links { // every field from an event is escaped: an id can hold ESC [2J
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termtext.Escape(l.CognitoID),
-			lookup.FormatTime(l.LastSeenAt), termtext.Escape(l.LastOrderID),
-			lookup.FormatTime(l.FirstSeenAt), termtext.Escape(l.FirstOrderID),
-			termtext.Escape(strings.Join(l.Sources, ",")), termtext.Escape(strings.Join(l.Via, ",")))
+		last, lastOrder, first, firstOrder := lookup.FormatTime(l.LastSeenAt), l.LastOrderID, lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID
+		if l.Legacy() { // no order: imported from a legacy lookup record, ranked last
+			last, lastOrder, first, firstOrder = "(legacy record)", "-", "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termtext.Escape(l.CognitoID), last, termtext.Escape(lastOrder),
+			first, termtext.Escape(firstOrder), termtext.Escape(strings.Join(l.Sources, ",")), termtext.Escape(strings.Join(l.Via, ",")))
 	}
 	return tw.Flush()
 }

@@ -14,6 +14,9 @@
 //   - consume: the long-poll queue worker;
 //   - dlq: look at and replay a dead-letter queue (depth, inspect, redrive,
 //     reprocess, export);
+//   - forget: erase a customer (every link; a tombstone keeps later events out);
+//   - import-legacy: link the legacy lookup records of the shared table;
+//   - report: reports for ops (shared: the numbers linked to the most customers);
 //   - version and help.
 //
 // Configuration comes from the environment (LOOKUP_TABLE, LOOKUP_INDEX,

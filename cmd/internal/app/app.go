@@ -38,6 +38,15 @@ type Config struct {
 	// AWS is where the AWS clients connect and as whom (AWS_REGION,
 	// AWS_PROFILE, AWS_ENDPOINT_URL_*, AWS_ACCESS_KEY_ID, ...).
 	AWS AWSEnv
+	// Retention (LINK_RETENTION, a duration such as 730d or 17520h; default
+	// off) sets every written link's TTL to lastSeenAt + Retention.
+	Retention time.Duration
+	// TTLAttribute (LINK_TTL_ATTRIBUTE, default expiresAt) is the table's
+	// TTL attribute.
+	TTLAttribute string
+	// IgnorePhones (IGNORE_PHONES: E.164 numbers separated by commas, or the
+	// path of a file with one per line) are never linked.
+	IgnorePhones []string
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -65,6 +74,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.MetricsDimensions = dims
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL=%q: %w", c.LogLevel, err)
+	}
+	if c.Retention, err = ParseRetention(getenv("LINK_RETENTION")); err != nil {
+		return c, fmt.Errorf("LINK_RETENTION: %w", err)
+	}
+	c.TTLAttribute = cmp.Or(getenv("LINK_TTL_ATTRIBUTE"), dynamo.DefaultTTLAttribute)
+	if c.IgnorePhones, err = readIgnorePhones(getenv("IGNORE_PHONES")); err != nil {
+		return c, fmt.Errorf("IGNORE_PHONES: %w", err)
 	}
 	return c, nil
 }
@@ -119,6 +135,11 @@ func Build(ctx context.Context, c Config) (*App, error) {
 	}
 	db := dynamodb.NewFromConfig(awsCfg, c.AWS.dynamoDBOptions)
 	store := dynamo.NewStore(db, c.Table, c.Index)
+	store.Retention, store.TTLAttribute = c.Retention, c.TTLAttribute
+	ignore, err := ignoreSet(phones, c.IgnorePhones)
+	if err != nil {
+		return nil, fmt.Errorf("IGNORE_PHONES: %w", err)
+	}
 	return &App{
 		Config:    c,
 		AWS:       awsCfg,
@@ -126,7 +147,7 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		SQS:       sqs.NewFromConfig(awsCfg, c.AWS.sqsOptions),
 		Store:     store,
 		Phones:    phones,
-		Processor: &consumer.Processor{Linker: store, Phones: phones},
+		Processor: &consumer.Processor{Linker: store, Phones: phones, Ignore: ignore},
 	}, nil
 }
 
