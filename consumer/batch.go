@@ -98,8 +98,7 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 			defer func() { <-sem }()
 			defer func() {
 				if p := recover(); p != nil {
-					set(i, Result{Outcome: Failed, Reason: "panic",
-						Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())})
+					set(i, unfinished(m, FailPanic, fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
 				}
 			}()
 			set(i, b.Processor.Process(workCtx, m.Body))
@@ -121,10 +120,18 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 	closed = true
 	for i := range results {
 		if !done[i] {
-			results[i] = Result{Outcome: Failed, Reason: "deadline",
-				Err: fmt.Errorf("not finished before the deadline: %w", context.DeadlineExceeded)}
+			results[i] = unfinished(msgs[i], FailDeadline,
+				fmt.Errorf("not finished before the deadline: %w", context.DeadlineExceeded))
 		}
 	}
 	mu.Unlock()
 	return results
+}
+
+// unfinished is the Failed result of a message the processor gave no result
+// for, with the eventId and order id when the body has readable ones.
+func unfinished(m Message, class string, err error) Result {
+	r := Result{Outcome: Failed, Reason: class, Err: err}
+	r.EventID, r.OrderID = readableIDs(m.Body)
+	return r
 }
