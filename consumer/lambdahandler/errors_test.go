@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -75,6 +76,7 @@ func TestInvokeErrorTypes(t *testing.T) {
 			defer cancel()
 			_, err := h.Invoke(ctx, json.RawMessage(tt.payload))
 			require.Error(t, err, "Invoke(%s)", tt.name)
+			t.Logf("errorType %s, errorMessage %q", lambdaErrorType(err), err)
 			assert.Equal(t, tt.wantType, lambdaErrorType(err), "Invoke(%s) errorType; error %v", tt.name, err)
 			for _, s := range tt.wantIn {
 				assert.Contains(t, err.Error(), s, "Invoke(%s) errorMessage", tt.name)
@@ -85,12 +87,48 @@ func TestInvokeErrorTypes(t *testing.T) {
 	}
 }
 
-// The typed errors still unwrap to their cause, and consumer's failure
-// classes name them.
+// The typed errors unwrap to their cause and keep the eventId and reason.
 func TestInvokeErrorUnwraps(t *testing.T) {
-	linker := &consumertest.FakeLinker{LinkFn: consumertest.LinkOK}
+	throttled := errors.New("dynamodb: throttled")
+	linker := &consumertest.FakeLinker{LinkFn: func(context.Context, lookup.Sighting) (lookup.Outcome, error) { return "", throttled }}
 	h := &lambdahandler.Handler{Batch: consumertest.NewBatch(t, linker, 2)}
-	_, err := h.Invoke(context.Background(), json.RawMessage(`{"foo":1}`))
+
+	_, err := h.Invoke(context.Background(), json.RawMessage(ebEnvelope(consumertest.DeliveryBody("ord-1", "user-1", "+44 20 7946 0958"))))
+	var se *lambdahandler.StoreError
+	require.ErrorAs(t, err, &se, "Invoke(store failure) = %v", err)
+	assert.ErrorIs(t, err, throttled, "Invoke(store failure) cause")
+	assert.Equal(t, "evt-ord-1", se.EventID)
+	assert.Equal(t, consumer.FailStore, se.Reason)
+
+	_, err = h.Invoke(context.Background(), json.RawMessage(`{"foo":1}`))
+	var ue *lambdahandler.UnsupportedPayloadError
+	require.ErrorAs(t, err, &ue, "Invoke(unsupported) = %v", err)
 	assert.ErrorIs(t, err, lambdahandler.ErrUnsupportedPayload)
-	_ = consumer.Invalid
+}
+
+// The log line of an invalid message carries the eventId and order id when
+// the body has readable ones, also behind an envelope.
+func TestHandleSQSInvalidLogLineHasEventID(t *testing.T) {
+	const noOrderID = `{"eventId":"evt-x","eventType":"OrderCommitted","version":1,"source":"graphql",` +
+		`"occurredAt":"2026-11-02T10:15:30Z","order":{"fulfillmentType":"collection"}}`
+	const badSource = `{"eventId":"evt-s","eventType":"OrderCommitted","version":1,"source":"pos",` +
+		`"occurredAt":"2026-11-02T10:15:30Z","order":{"id":"ord-s","fulfillmentType":"collection"}}`
+	b := consumertest.NewBatch(t, &consumertest.FakeLinker{LinkFn: consumertest.LinkOK}, 2)
+	var out consumertest.SyncBuffer
+	b.Log = zerolog.New(&out)
+	ids := []string{"m-1", "m-2", "m-3"}
+	(&lambdahandler.Handler{Batch: b}).HandleSQS(context.Background(),
+		consumertest.SQSEvent(ids, []string{noOrderID, ebEnvelope(badSource), `not json`}))
+	want := map[string][2]string{"m-1": {"evt-x", ""}, "m-2": {"evt-s", "ord-s"}, "m-3": {"", ""}}
+	seen := 0
+	for _, l := range consumertest.LogLines(t, out.String()) {
+		if l["outcome"] != string(consumer.Invalid) {
+			continue
+		}
+		seen++
+		id, _ := l["messageId"].(string)
+		assert.Equal(t, want[id][0], l["eventId"], "log line of %s: eventId", id)
+		assert.Equal(t, want[id][1], l["orderId"], "log line of %s: orderId", id)
+	}
+	assert.Equal(t, len(ids), seen, "invalid log lines:\n%s", out.String())
 }
