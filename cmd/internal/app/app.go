@@ -29,6 +29,10 @@ type Config struct {
 	Index         string // LOOKUP_INDEX, default brand-index-2
 	DefaultRegion string // PHONE_DEFAULT_REGION: region of numbers written without + when the event has no countryCode
 	Concurrency   int    // CONSUMER_CONCURRENCY, default 10
+	// MaxClockSkew (CONSUMER_MAX_CLOCK_SKEW, a Go duration like 5m or 300s,
+	// from 1s to 24h; default consumer.DefaultMaxClockSkew): an event dated
+	// later than the consumer's clock plus this is invalid.
+	MaxClockSkew time.Duration
 	LogLevel      string // LOG_LEVEL, default info
 	// MetricsNamespace (METRICS_NAMESPACE, default PhoneLookup) and
 	// MetricsDimensions (METRICS_DIMENSIONS, "Name=value,..."; default
@@ -52,6 +56,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CONSUMER_CONCURRENCY=%q: want an integer from 1 to 1000", v)
 		}
 		c.Concurrency = n
+	}
+	c.MaxClockSkew = consumer.DefaultMaxClockSkew
+	if v := getenv("CONSUMER_MAX_CLOCK_SKEW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return c, fmt.Errorf("CONSUMER_MAX_CLOCK_SKEW=%q: want a duration from 1s to 24h, like 5m", v)
+		}
+		c.MaxClockSkew = d
 	}
 	c.MetricsNamespace = or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
 	dims, err := parseDimensions(or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
@@ -129,7 +141,7 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		SQS:       sqs.NewFromConfig(awsCfg),
 		Store:     store,
 		Phones:    phones,
-		Processor: &consumer.Processor{Linker: store, Phones: phones},
+		Processor: &consumer.Processor{Linker: store, Phones: phones, MaxClockSkew: c.MaxClockSkew},
 	}, nil
 }
 
