@@ -29,16 +29,16 @@ type Config struct {
 	Index         string // LOOKUP_INDEX, default brand-index-2
 	DefaultRegion string // PHONE_DEFAULT_REGION: region of numbers written without + when the event has no countryCode
 	Concurrency   int    // CONSUMER_CONCURRENCY, default 10
-	// MaxClockSkew (CONSUMER_MAX_CLOCK_SKEW, a Go duration like 5m or 300s,
-	// from 1s to 24h; default consumer.DefaultMaxClockSkew): an event dated
-	// later than the consumer's clock plus this is invalid.
-	MaxClockSkew time.Duration
 	LogLevel      string // LOG_LEVEL, default info
 	// MetricsNamespace (METRICS_NAMESPACE, default PhoneLookup) and
 	// MetricsDimensions (METRICS_DIMENSIONS, "Name=value,..."; default
 	// Service=phonelookup) shape the EMF metrics of the Lambda.
 	MetricsNamespace  string
 	MetricsDimensions map[string]string
+	// MaxClockSkew (CONSUMER_MAX_CLOCK_SKEW, a Go duration like 5m or 300s,
+	// from 1s to 24h; default consumer.DefaultMaxClockSkew): an event dated
+	// later than the consumer's clock plus this is invalid.
+	MaxClockSkew time.Duration
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
