@@ -42,18 +42,7 @@ type Batch struct {
 // that panics, is not started before the deadline margin, or is still running
 // when the batch must answer, is Failed; none is lost.
 func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
-	conc := b.Concurrency
-	if conc <= 0 {
-		conc = DefaultConcurrency
-	}
-	startMargin, returnMargin := b.StartMargin, b.ReturnMargin
-	if startMargin <= 0 {
-		startMargin = DefaultStartMargin
-	}
-	if returnMargin <= 0 {
-		returnMargin = DefaultReturnMargin
-	}
-
+	conc, startMargin, returnMargin := b.settings()
 	results := make([]Result, len(msgs))
 	done := make([]bool, len(msgs))
 	var mu sync.Mutex // guards results, done and closed
@@ -126,6 +115,21 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 	}
 	mu.Unlock()
 	return results
+}
+
+// settings returns the concurrency and margins, defaults applied.
+func (b *Batch) settings() (conc int, startMargin, returnMargin time.Duration) {
+	conc, startMargin, returnMargin = b.Concurrency, b.StartMargin, b.ReturnMargin
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	if startMargin <= 0 {
+		startMargin = DefaultStartMargin
+	}
+	if returnMargin <= 0 {
+		returnMargin = DefaultReturnMargin
+	}
+	return conc, startMargin, returnMargin
 }
 
 // unfinished is the Failed result of a message the processor gave no result
