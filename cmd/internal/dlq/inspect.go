@@ -15,6 +15,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -317,7 +318,7 @@ func or(s, def string) string {
 // WriteText writes the report for a person.
 func (r Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
-		r.Queue, r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
+		termtext.Escape(r.Queue), r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
 	if r.After != nil {
 		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
 	}
@@ -339,9 +340,9 @@ func (r Report) WriteText(w io.Writer) {
 				}
 				ss = append(ss, x)
 			}
-			fmt.Fprintf(w, "  %6d  %s", g.Count, g.Key)
+			fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
 			if len(ss) > 0 {
-				fmt.Fprintf(w, "  (e.g. %s)", strings.Join(ss, ", "))
+				fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
 			}
 			fmt.Fprintln(w)
 		}
