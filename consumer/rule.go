@@ -21,15 +21,16 @@ type Choice struct {
 	Region string // the region for a number written without +; may be empty
 	Via    string // lookup.ViaDropoff or lookup.ViaAccount
 	// Fallback is true for a delivery order without a dropoff phone (a
-	// producer bug: the dropoff phone is mandatory) that fell back to the
-	// account phone.
+	// producer bug: the dropoff phone is mandatory): the rule fell back to
+	// the account phone, or found none either (skip SkipNoPhone).
 	Fallback bool
 }
 
 // Pick applies the product rule: a delivery order links its dropoff phone
 // (falling back to the account phone if the dropoff phone is missing); any
 // other order links the account phone if there is one; a guest order links
-// nothing. skip is the reason when there is nothing to link.
+// nothing. skip is the reason when there is nothing to link; c.Fallback is
+// then still set for a delivery order without any phone.
 func Pick(ev *events.OrderCommitted) (c Choice, skip string) {
 	if ev.IsGuest() {
 		return Choice{}, SkipGuest
@@ -42,7 +43,7 @@ func Pick(ev *events.OrderCommitted) (c Choice, skip string) {
 		account.Fallback = true
 	}
 	if account.Phone == "" {
-		return Choice{}, SkipNoPhone
+		return Choice{Fallback: account.Fallback}, SkipNoPhone
 	}
 	return account, ""
 }

@@ -93,7 +93,8 @@ func strSet(v string) types.AttributeValue { return &types.AttributeValueMemberS
 // multiset of sightings arrives, in any order and concurrency, the item ends
 // as firstSeenAt/firstOrderId = the earliest sighting, lastSeenAt/lastOrderId/
 // brand/normVersion = the latest, sources and via = the unions, and the link
-// visible (pk2/sk2 present) iff its lastSeenAt is after its unlinkedAt.
+// visible (pk2/sk2 present) iff its latest sighting came after its last
+// Unlink and after every sighting that Unlink hid.
 //
 // A new link or a newer order costs one UpdateItem; a duplicate costs one
 // failed conditional UpdateItem (plus a GetItem where the store does not return
@@ -263,10 +264,12 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step, ttl int64) *d
 
 // Unlink hides the link between cognitoID and phone (E.164) from FindByPhone
 // from now on. Sightings that occurred up to the unlink time (for example a
-// replayed dead-letter message) do not bring it back; a later order does. The
-// unlink time is the later of now and the link's lastSeenAt, so that a
-// sighting already stored always stays hidden. It returns lookup.ErrNotFound if there
-// is no such link.
+// replayed dead-letter message), or up to the link's lastSeenAt if that is
+// later, do not bring it back; a later order does. unlinkedAt is the store's
+// clock (Now), never a later time, even for a link last seen after it (an
+// event within the consumer's clock-skew bound); the gate alone keeps such a
+// link hidden. An unlinkedAt already stored later than now is kept. It
+// returns lookup.ErrNotFound if there is no such link.
 func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return err
@@ -275,14 +278,17 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 		return err
 	}
 	now := lookup.FormatTime(s.Now())
+	// The gate becomes the largest of now$, the link's latest sighting key and
+	// its stored unlink gate; the condition fails if the stored gate is
+	// larger (the item changed since it was read), and the loop reads again.
+	u, g := now, unlinkGate(now)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:        &s.table,
-			Key:              linkKey(cognitoID, phone),
-			UpdateExpression: aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
-			ConditionExpression: aws.String("attribute_exists(pk) AND lastSeenAt <= :u AND " +
-				"(attribute_not_exists(unlinkedAt) OR unlinkedAt <= :u)"),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(now), ":g": str(unlinkGate(now))},
+			TableName:                           &s.table,
+			Key:                                 linkKey(cognitoID, phone),
+			UpdateExpression:                    aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
+			ConditionExpression:                 aws.String("attribute_exists(pk) AND gate <= :g"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(u), ":g": str(g)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {
@@ -299,13 +305,12 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 		if old == nil {
 			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), lookup.ErrNotFound)
 		}
-		// Unlink at the latest time the item knows of, so it stays hidden.
-		if t := lookup.FormatTime(old.LastSeenAt); t > now {
-			now = t
+		if k := gateKey(seenKey{lookup.FormatTime(old.LastSeenAt), old.LastOrderID}); k > g {
+			g = k // a sighting later than now stays hidden
 		}
 		if old.UnlinkedAt != nil {
-			if t := lookup.FormatTime(*old.UnlinkedAt); t > now {
-				now = t
+			if t := lookup.FormatTime(*old.UnlinkedAt); t > u {
+				u, g = t, max(g, unlinkGate(t)) // stored before the clock-skew bound: kept, not made later
 			}
 		}
 	}

@@ -91,7 +91,30 @@ func (d *decoder) timestamp(o object, key string) time.Time {
 		d.fail(o.child(key), "must be an RFC 3339 date-time like 2026-11-02T10:15:30.123Z")
 		return time.Time{}
 	}
+	if !inUTCYears(s) {
+		d.fail(o.child(key), "must be in the years 1900-2999 UTC: no offset ahead of UTC on 1900-01-01, none behind it on 2999-12-31")
+		return time.Time{}
+	}
 	return t
+}
+
+// inUTCYears reports whether s, which matches occurredAtPattern, keeps its
+// UTC time in the years 1900-2999 by the rule the schema can state (its
+// if/then on occurredAt): on 1900-01-01 the offset is Z, +00:00 or behind
+// UTC; on 2999-12-31 it is Z, -00:00 or ahead of UTC. A pattern cannot
+// compute a UTC time from an offset, so the two edge days are a little
+// stricter than the UTC year (1900-01-01T10:00:00+01:00 is rejected too).
+func inUTCYears(s string) bool {
+	off := s[max(len(s)-6, 0):]
+	switch {
+	case strings.HasSuffix(s, "Z"):
+		return true
+	case strings.HasPrefix(s, "1900-01-01T"):
+		return off == "+00:00" || off[0] == '-'
+	case strings.HasPrefix(s, "2999-12-31T"):
+		return off == "-00:00" || off[0] == '+'
+	}
+	return true
 }
 
 // noControlPattern is the schema's pattern for eventId, order.id and brand:

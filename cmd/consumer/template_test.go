@@ -82,7 +82,7 @@ func TestTemplateFunction(t *testing.T) {
 	for _, k := range set {
 		assert.True(t, read[k], "template sets %s, which the code never reads", k)
 	}
-	for _, k := range []string{"LOOKUP_TABLE", "LOOKUP_INDEX", "CONSUMER_CONCURRENCY", "LOG_LEVEL", "METRICS_NAMESPACE"} {
+	for _, k := range []string{"LOOKUP_TABLE", "LOOKUP_INDEX", "CONSUMER_CONCURRENCY", "CONSUMER_MAX_CLOCK_SKEW", "LOG_LEVEL", "METRICS_NAMESPACE"} {
 		assert.Contains(t, set, k)
 	}
 }

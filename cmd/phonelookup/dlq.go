@@ -76,7 +76,7 @@ func dlqInspect(ctx context.Context, e proc, args []string) error {
 		return err
 	}
 	opts := dlqOptions(ctx, e, a, "inspect", url, *maxN)
-	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Phones: a.Phones, Options: opts}).Run(ctx)
+	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Processor: a.Processor, Options: opts}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", *queue, err)
 	}

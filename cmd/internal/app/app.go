@@ -47,6 +47,10 @@ type Config struct {
 	// IgnorePhones (IGNORE_PHONES: E.164 numbers separated by commas, or the
 	// path of a file with one per line) are never linked.
 	IgnorePhones []string
+	// MaxClockSkew (CONSUMER_MAX_CLOCK_SKEW, a Go duration like 5m or 300s,
+	// from 1s to 24h; default consumer.DefaultMaxClockSkew): an event dated
+	// later than the consumer's clock plus this is invalid.
+	MaxClockSkew time.Duration
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -65,6 +69,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CONSUMER_CONCURRENCY=%q: want an integer from 1 to 1000", v)
 		}
 		c.Concurrency = n
+	}
+	c.MaxClockSkew = consumer.DefaultMaxClockSkew
+	if v := getenv("CONSUMER_MAX_CLOCK_SKEW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return c, fmt.Errorf("CONSUMER_MAX_CLOCK_SKEW=%q: want a duration from 1s to 24h, like 5m", v)
+		}
+		c.MaxClockSkew = d
 	}
 	c.MetricsNamespace = cmp.Or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
 	dims, err := parseDimensions(cmp.Or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
@@ -147,7 +159,7 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		SQS:       sqs.NewFromConfig(awsCfg, c.AWS.sqsOptions),
 		Store:     store,
 		Phones:    phones,
-		Processor: &consumer.Processor{Linker: store, Phones: phones, Ignore: ignore},
+		Processor: &consumer.Processor{Linker: store, Phones: phones, Ignore: ignore, MaxClockSkew: c.MaxClockSkew},
 	}, nil
 }
 
