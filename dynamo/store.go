@@ -169,13 +169,17 @@ func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.Attribu
 	return s.parseLink(item)
 }
 
-// gate is the attribute a sighting's key ("<time>#<orderId>") must exceed to
-// become the latest visible sighting: max(lastSeenAt#lastOrderId, unlinkedAt$).
-// '$' sorts after '#', so a sighting at the unlink time itself stays below it.
-// One comparison keeps the common write's condition short, which matters:
-// dynalite spends most of a conditional write parsing its expressions.
+// The gate attribute is the key a sighting must exceed to become the latest
+// visible sighting: max(lastSeenAt#lastOrderId, unlinkedAt$). '$' sorts after
+// '#', so a sighting at the unlink time itself stays below it. One comparison
+// keeps the common write's condition short, which matters: dynalite spends
+// most of a conditional write parsing its expressions.
+
+// gateKey is a sighting's key as the gate compares it: "<time>#<orderId>".
 func gateKey(k seenKey) string { return k.at + "#" + k.orderID }
 
+// unlinkGate is the gate of a link unlinked at at: "<at>$", above every
+// sighting at that time.
 func unlinkGate(at string) string { return at + "$" }
 
 // linkUpdate builds the conditional UpdateItem for step st. Attribute names
