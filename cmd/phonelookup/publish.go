@@ -17,8 +17,8 @@ type publishStats struct {
 	Failed int `json:"failed"`
 }
 
-func cmdPublish(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdPublish(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("publish", e, &c)
 	queue := fs.String("queue", defaultQueue, "queue NAME or URL")
 	files, err := parse(fs, args)
@@ -45,7 +45,7 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	out, _ := json.Marshal(p.stats)
 	fmt.Fprintln(e.stdout, string(out))
 	if p.stats.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d lines not sent", p.stats.Failed, p.stats.Lines)}
+		return fmt.Errorf("%d of %d lines not sent", p.stats.Failed, p.stats.Lines)
 	}
 	return nil
 }
@@ -61,12 +61,15 @@ type publisher struct {
 	stats  publishStats
 }
 
-func (p *publisher) file(ctx context.Context, e env, name string) error {
-	err := eachLine(e, name, func(label string, n int, line []byte) {
+func (p *publisher) file(ctx context.Context, e proc, name string) error {
+	err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
 		p.stats.Lines++
 		key := fmt.Sprintf("%s:%d", label, n)
-		if err := checkLine(line); err != nil {
-			p.fail(key, err.Error())
+		if lineErr == nil {
+			lineErr = checkLine(line)
+		}
+		if lineErr != nil {
+			p.fail(key, lineErr.Error())
 			return
 		}
 		if full := p.batch.Add(sqsengine.Message{Key: key, Body: string(line)}); full != nil {

@@ -30,6 +30,7 @@ type Metrics struct {
 var metricNames = []struct{ name, unit string }{
 	{"Linked", "Count"}, {"Refreshed", "Count"}, {"Unchanged", "Count"},
 	{"Skipped", "Count"}, {"SkippedGuest", "Count"}, {"SkippedNoPhone", "Count"}, {"SkippedInvalidPhone", "Count"},
+	{"SkippedIgnoredPhone", "Count"},
 	{"Invalid", "Count"}, {"Failed", "Count"}, {"BatchSize", "Count"}, {"ProcessingTime", "Milliseconds"},
 }
 
@@ -60,6 +61,8 @@ func (m *Metrics) Batch(results []consumer.Result, elapsed time.Duration) error 
 				values["SkippedNoPhone"]++
 			case consumer.SkipInvalidPhone:
 				values["SkippedInvalidPhone"]++
+			case consumer.SkipIgnoredPhone:
+				values["SkippedIgnoredPhone"]++
 			}
 		case consumer.Invalid:
 			values["Invalid"]++
