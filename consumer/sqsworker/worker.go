@@ -129,7 +129,7 @@ func (w *Worker) newRun(ctx context.Context) (*run, error) {
 	if r.ProgressEvery <= 0 {
 		r.ProgressEvery = 5 * time.Second
 	}
-	r.lease = &sqsengine.Lease{SQS: r.SQS, QueueURL: r.QueueURL, Visibility: r.Visibility, Log: r.Log}
+	r.lease = &sqsengine.Lease{SQS: r.SQS, QueueURL: r.QueueURL, Visibility: r.Visibility, ReceiveCountOnly: true, Log: r.Log}
 	r.jobs = make(chan types.Message, r.Concurrency)
 	r.deletes = make(chan types.Message, r.Concurrency)
 	return r, nil

@@ -51,7 +51,11 @@ type Lease struct {
 	WaitTime time.Duration
 	// EmptyReceives: Drain's, default DefaultEmptyReceives.
 	EmptyReceives int
-	Log           zerolog.Logger
+	// ReceiveCountOnly asks for the ApproximateReceiveCount alone (the
+	// worker logs it), instead of every message and system attribute (the
+	// dead-letter tools forward and inspect them).
+	ReceiveCountOnly bool
+	Log              zerolog.Logger
 
 	mu    sync.Mutex
 	held  map[string]*hold // by message id
@@ -154,24 +158,28 @@ func (l *Lease) Stats() LeaseStats {
 }
 
 // Receive asks for up to n messages (at most MaxBatchEntries), with every
-// message and system attribute, waiting up to wait (whole seconds; 0: short
-// polling). It returns the messages received for the first time by this
+// message and system attribute (or ReceiveCountOnly), waiting up to wait
+// (whole seconds; 0: short polling). It returns the messages received for the first time by this
 // lease (fresh) and those received again while held (again); it holds all
 // of them.
 func (l *Lease) Receive(ctx context.Context, n int, wait time.Duration) (fresh, again []types.Message, err error) {
-	out, err := l.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-		QueueUrl:              &l.QueueURL,
-		MaxNumberOfMessages:   int32(min(max(n, 1), MaxBatchEntries)),
-		VisibilityTimeout:     l.visibilitySeconds(),
-		WaitTimeSeconds:       int32(wait / time.Second),
-		MessageAttributeNames: []string{"All"},
-		MessageSystemAttributeNames: []types.MessageSystemAttributeName{
-			types.MessageSystemAttributeNameAll,
-		},
+	in := &sqs.ReceiveMessageInput{
+		QueueUrl:                    &l.QueueURL,
+		MaxNumberOfMessages:         int32(min(max(n, 1), MaxBatchEntries)),
+		VisibilityTimeout:           l.visibilitySeconds(),
+		WaitTimeSeconds:             int32(wait / time.Second),
+		MessageAttributeNames:       []string{"All"},
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		// The deprecated name too: SQS still accepts it ("supported for
 		// backward compatibility") and local-aws-sqs honours only it.
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll},
-	})
+	}
+	if l.ReceiveCountOnly {
+		in.MessageAttributeNames = nil
+		in.MessageSystemAttributeNames = []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount}
+		in.AttributeNames = []types.QueueAttributeName{types.QueueAttributeName(types.MessageSystemAttributeNameApproximateReceiveCount)}
+	}
+	out, err := l.SQS.ReceiveMessage(ctx, in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("receive from %s: %w", l.QueueURL, err)
 	}

@@ -305,3 +305,29 @@ func (s *failDeleteSQS) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMe
 	out.Failed = append(out.Failed, failed...)
 	return out, nil
 }
+
+// A receive brings every message and system attribute (local-aws-sqs
+// honours only the deprecated AttributeNames, which is sent too), or with
+// ReceiveCountOnly the receive count alone.
+func TestLeaseReceiveAttributes(t *testing.T) {
+	t.Parallel()
+	url := newQueue(t, false, nil)
+	_, err := client().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("b"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"trace": {DataType: aws.String("String"), StringValue: aws.String("t-1")}}})
+	require.NoError(t, err)
+
+	l := &sqsengine.Lease{SQS: client(), QueueURL: url, Visibility: time.Second, ReceiveCountOnly: true, Log: logger(t)}
+	m := receiveN(t, l, 1)[0]
+	assert.Equal(t, "1", m.Attributes["ApproximateReceiveCount"])
+	assert.NotContains(t, m.Attributes, "SentTimestamp")
+	assert.Empty(t, m.MessageAttributes)
+	l.End(context.Background())
+	requireReleased(t, url)
+
+	l = &sqsengine.Lease{SQS: client(), QueueURL: url, Visibility: time.Second, Log: logger(t)}
+	m = receiveN(t, l, 1)[0]
+	assert.NotEmpty(t, m.Attributes["ApproximateReceiveCount"]) // local-aws-sqs counts the release as a receive too
+	assert.Contains(t, m.Attributes, "SentTimestamp")
+	assert.Equal(t, "t-1", aws.ToString(m.MessageAttributes["trace"].StringValue))
+	l.End(context.Background())
+}
