@@ -1,9 +1,9 @@
-// Package lookup is the domain of phonelookup: phone-number normalisation, the
-// link between a customer (Cognito id) and a phone number, and the DynamoDB
-// store that keeps links idempotently.
+// Package lookup is the domain of phonelookup, free of AWS: the link between
+// a customer (Cognito id) and a phone number and the sightings (orders) that
+// are its evidence, the checks that keep a key from being forged, phone-number
+// normalisation and masking, and the one JSON view of a link (LinkView) that
+// every reader prints.
 //
-// A link is one item keyed by customer and phone, so writing the same link
-// twice is one item, whatever order or how often events arrive. Every write is
-// a conditional update built so that the stored item is a pure function of the
-// set of sightings seen (min and max times, set unions) and of support's unlinks.
+// The storage of links lives in package dynamo; the consumer that turns
+// events into sightings in package consumer.
 package lookup

@@ -3,7 +3,10 @@ package lookup
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/nyaruka/phonenumbers/v2"
@@ -87,24 +90,122 @@ func (n *Normalizer) Normalize(raw, region string) (string, error) {
 	return e164, err
 }
 
+// normalize lets phonenumbers decide what it can read: a +, a full-width ＋,
+// an RFC 3966 tel: URI, text before the number ("Tel: "), full-width and
+// other Unicode digits, punctuation. Without a + (or a tel: URI's global
+// phone-context) it needs the region; with none, or one it does not know, it
+// answers ErrInvalidCountryCode, so a national number with no region is
+// rejected by the library itself, not by a check of ours in front of it.
+//
+// What it reads is then held against what was typed: a number with letters in
+// it is rejected (see lettersInNumber). An extension is not part of the
+// number: the line is linked without it (E.164 has no extensions).
 func normalize(raw, region string) (string, error) {
 	if strings.TrimSpace(raw) == "" {
 		return "", fmt.Errorf("%w: empty", ErrInvalidPhone)
 	}
-	if region != "" && !IsRegion(region) {
-		return "", fmt.Errorf("%w: unknown region %q", ErrInvalidPhone, region)
-	}
-	if region == "" && !strings.HasPrefix(strings.TrimLeft(raw, " \t("), "+") {
-		return "", fmt.Errorf("%w: no + and no region to read it in", ErrInvalidPhone)
-	}
 	num, err := phonenumbers.Parse(raw, region)
-	if err != nil {
+	switch {
+	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
+		return "", fmt.Errorf("%w: no country calling code it knows (a number without + needs a known region)", ErrInvalidPhone)
+	case err != nil:
 		return "", fmt.Errorf("%w: %v", ErrInvalidPhone, err)
 	}
 	if !phonenumbers.IsPossibleNumber(num) {
 		return "", fmt.Errorf("%w: not a possible number", ErrInvalidPhone)
 	}
+	if lettersInNumber(raw, num.GetExtension()) {
+		return "", fmt.Errorf("%w: letters in the number", ErrInvalidPhone)
+	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// lettersInNumber reports whether the number phonenumbers read from raw had
+// letters among its digits. The library drops up to two letters silently
+// ("+44 20 7946 01AB" reads as +4420794601) and reads three or more on a
+// phone keypad ("1-800-FLOWERS" reads as +18003569377): either way the E.164
+// is not the number typed, so we reject it. Vanity numbers are rejected on
+// purpose: a customer's own phone is not one, while letters in a phone field
+// are mostly a typo or filler, and a keypad reading of those would link a
+// stranger's number.
+//
+// Letters the library does not read into the number are allowed: text before
+// the first digit or + ("Tel: ", "tel:"), RFC 3966 parameters after ";"
+// (";ext=", ";isub=", ";phone-context="), and the label of the extension the
+// library found (ext: its digits), which must then be one of the library's own
+// extension labels ("ext.", "x", "доб.", ...) and nothing else.
+func lettersInNumber(raw, ext string) bool {
+	if !hasLetter(raw) {
+		return false // the common case: nothing to place
+	}
+	start := strings.IndexFunc(raw, func(r rune) bool { return r == '+' || r == '＋' || unicode.IsDigit(r) })
+	if start < 0 {
+		return false // the library read no number: it did not get here
+	}
+	s := raw[start:]
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	if ext != "" {
+		s = stripExtension(s, ext)
+	}
+	return hasLetter(s)
+}
+
+// stripExtension returns s without its trailing extension: the digits ext (as
+// the library found them in s), what follows them, and its label back to the
+// last digit of the number, provided the label's letters are an extension
+// label the library knows. Otherwise it returns s unchanged (and its letters
+// reject the number).
+func stripExtension(s, ext string) string {
+	// The extension's digits are the last digits of s; only punctuation ("#")
+	// may follow them.
+	end := strings.LastIndexFunc(s, unicode.IsDigit)
+	if end < 0 || hasLetter(s[end:]) {
+		return s
+	}
+	_, size := utf8.DecodeRuneInString(s[end:])
+	head := s[:end+size]
+	digits := strings.LastIndexFunc(head, func(r rune) bool { return !unicode.IsDigit(r) }) + 1
+	if digits == 0 || head[digits:] != ext {
+		return s
+	}
+	// Its label runs back to the last digit of the number.
+	last := strings.LastIndexFunc(head[:digits], unicode.IsDigit)
+	if last < 0 {
+		return s
+	}
+	_, size = utf8.DecodeRuneInString(head[last:])
+	numberEnd := last + size
+	letters := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, head[numberEnd:digits])
+	if !extensionLabel.MatchString(letters) {
+		return s
+	}
+	return s[:numberEnd]
+}
+
+// extensionLabel matches the letters of an extension label as
+// phonenumbers v2.0.7 reads them (its explicitExtLabels and
+// ambiguousExtLabels, lower case, punctuation left out), or none ("#", ",,").
+var extensionLabel = regexp.MustCompile(`^(?:e?xt(?:ensi(?:o|ó))?n?|ｅ?ｘｔｎ?|доб|anexo|x|ｘ|int|ｉｎｔ)?$`)
+
+// hasLetter reports whether s holds a letter of any script.
+func hasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.IndexFunc(s[i:], unicode.IsLetter) >= 0
+		}
+		if c|0x20 >= 'a' && c|0x20 <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 // MaskPhone returns a form of a phone number that is safe to log: the country

@@ -52,6 +52,26 @@ func TestNormalize(t *testing.T) {
 	assert.Error(t, err, "unknown default region")
 }
 
+// TestNormalizeCacheByRegion: the cache is keyed by spelling and region, so
+// one spelling read in two regions is two numbers (or an error), in any order.
+func TestNormalizeCacheByRegion(t *testing.T) {
+	n, err := NewNormalizer("", 16)
+	require.NoError(t, err)
+	const raw = "06 12 34 56 78"
+	tests := []struct{ region, want string }{
+		{"FR", "+33612345678"}, {"NL", "+31612345678"}, {"", ""}, {"fr", "+33612345678"}, {"NL", "+31612345678"}, {"", ""},
+	}
+	for _, tt := range tests {
+		got, err := n.Normalize(raw, tt.region)
+		if tt.want == "" {
+			assert.ErrorIs(t, err, ErrInvalidPhone, "Normalize(%q, %q) = %q, want ErrInvalidPhone", raw, tt.region, got)
+			continue
+		}
+		assert.NoError(t, err, "Normalize(%q, %q)", raw, tt.region)
+		assert.Equal(t, tt.want, got, "Normalize(%q, %q) = %q, want %q", raw, tt.region, got, tt.want)
+	}
+}
+
 func TestMaskPhone(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"+442079460958", "+44********58"},

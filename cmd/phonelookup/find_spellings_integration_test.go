@@ -1,0 +1,132 @@
+//go:build integration
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/emulator"
+)
+
+// spellingCase is one line of testdata/phones/cases.jsonl or spellings.jsonl:
+// a number as typed, the region given with it, and the E.164 it must
+// normalise to ("" when it must be rejected).
+type spellingCase struct {
+	Raw    string `json:"raw"`
+	Region string `json:"region"`
+	Want   string `json:"want"`
+	Why    string `json:"why"`
+}
+
+func readSpellingCases(t *testing.T, file string) []spellingCase {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var out []spellingCase
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "//") {
+			continue
+		}
+		var c spellingCase
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		require.NoError(t, dec.Decode(&c), "%s:%d", file, i+1)
+		out = append(out, c)
+	}
+	require.NotEmpty(t, out, file)
+	return out
+}
+
+// TestFindSpellings links one customer to each number of testdata/phones (by
+// processing an order with the number in E.164) and finds it with every
+// spelling of cases.jsonl and of the golden subset spellings.jsonl: find
+// prints the E.164 and that customer; a spelling that must be rejected exits 2
+// without echoing the number.
+func TestFindSpellings(t *testing.T) {
+	table := emulator.UniqueName("spellings")
+	getenv := cliEnv(t, table)
+	cases := append(readSpellingCases(t, "../../testdata/phones/cases.jsonl"),
+		readSpellingCases(t, "../../testdata/phones/spellings.jsonl")...)
+
+	// One customer per number, linked by an order with the tidy E.164.
+	users := map[string]string{} // E.164 -> cognito id
+	var events strings.Builder
+	for _, c := range cases {
+		if c.Want == "" || users[c.Want] != "" {
+			continue
+		}
+		users[c.Want] = fmt.Sprintf("user-%d", len(users)+1)
+		ev, err := json.Marshal(map[string]any{
+			"eventId": "evt-" + users[c.Want], "eventType": "OrderCommitted", "version": 1, "source": "graphql",
+			"occurredAt": "2026-11-02T10:15:30.123Z",
+			"order": map[string]any{"id": "ord-" + users[c.Want], "fulfillmentType": "delivery",
+				"delivery": map[string]any{"dropoff": map[string]any{"phoneNumber": c.Want}}},
+			"user": map[string]any{"cognitoId": users[c.Want]},
+		})
+		require.NoError(t, err)
+		events.Write(ev)
+		events.WriteByte('\n')
+	}
+	file := filepath.Join(t.TempDir(), "spellings.jsonl")
+	require.NoError(t, os.WriteFile(file, []byte(events.String()), 0o600))
+
+	r := runCLI(t, getenv, "setup")
+	require.Equal(t, 0, r.code, "setup: %s", r.stderr)
+	r = runCLI(t, getenv, "process", "--concurrency", "1", file)
+	require.Equal(t, 0, r.code, "process: %s", r.stderr)
+	got := decodeSummary(t, r.stdout)
+	want := consumer.Summary{Events: len(users), Linked: len(users)}
+	require.Equal(t, want, got, "process summary = %+v, want %+v", got, want)
+
+	found := 0
+	for _, c := range cases {
+		args := []string{"find", "--json"}
+		if c.Region != "" {
+			args = append(args, "--region", c.Region)
+		}
+		args = append(args, "--", c.Raw)
+		r := runCLI(t, getenv, args...)
+		if c.Want == "" {
+			assert.Equal(t, 2, r.code, "find %q --region %q exit = %d, want 2 (%s)\nstdout: %s", c.Raw, c.Region, r.code, c.Why, r.stdout)
+			assert.Contains(t, r.stderr, "cannot normalise the phone number", "find %q --region %q stderr (%s)", c.Raw, c.Region, c.Why)
+			if len(c.Raw) >= 6 {
+				assert.NotContains(t, r.stderr+r.stdout, c.Raw, "find %q --region %q echoes the number", c.Raw, c.Region)
+			}
+			continue
+		}
+		if !assert.Equal(t, 0, r.code, "find %q --region %q exit = %d, want 0 (%s)\nstderr: %s", c.Raw, c.Region, r.code, c.Why, r.stderr) {
+			continue
+		}
+		out := decodeFind(t, r.stdout)
+		wantOut := []string{users[c.Want]}
+		var gotOut []string
+		for _, cu := range out.Customers {
+			gotOut = append(gotOut, cu.CognitoID)
+		}
+		if assert.Equal(t, c.Want, out.Phone, "find %q --region %q phone = %q, want %q (%s)", c.Raw, c.Region, out.Phone, c.Want, c.Why) &&
+			assert.Equal(t, wantOut, gotOut, "find %q --region %q customers = %v, want %v (%s)", c.Raw, c.Region, gotOut, wantOut, c.Why) {
+			found++
+		}
+	}
+	t.Logf("find: %d spellings, %d of the %d that must be found were", len(cases), found, len(cases)-countRejected(cases))
+}
+
+func countRejected(cases []spellingCase) int {
+	n := 0
+	for _, c := range cases {
+		if c.Want == "" {
+			n++
+		}
+	}
+	return n
+}
