@@ -5,9 +5,11 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +237,7 @@ func fault(op string, status int, errType string) func(*dynamodb.Options) {
 					body := `{"__type":"com.amazonaws.dynamodb.v20120810#` + errType + `","message":"secret detail of table x"}`
 					resp := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
 						Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
+					resp.Header.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10))
 					return middleware.DeserializeOutput{RawResponse: &smithyhttp.Response{Response: resp}}, middleware.Metadata{}, nil
 				}), middleware.After)
 		})
