@@ -61,6 +61,9 @@ type Result struct {
 	// Warning is set for a producer bug that did not stop the message:
 	// WarnNoDropoff.
 	Warning string
+	// OccurredAt is the event's occurredAt (zero if it did not decode): the
+	// freshness metric's start.
+	OccurredAt time.Time
 }
 
 // WarnNoDropoff is the warning for a delivery order without a dropoff phone
@@ -91,7 +94,7 @@ func (p *Processor) Process(ctx context.Context, body []byte) Result {
 
 // ProcessEvent handles a decoded event.
 func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted) Result {
-	r := Result{EventID: ev.EventID, OrderID: ev.Order.ID, Source: ev.Source}
+	r := Result{EventID: ev.EventID, OrderID: ev.Order.ID, Source: ev.Source, OccurredAt: ev.OccurredAt}
 	if ev.IsDelivery() && ev.Order.DropoffPhone == "" && !ev.IsGuest() {
 		r.Warning = WarnNoDropoff
 	}
