@@ -1,5 +1,5 @@
 // Package app wires phonelookup's packages together from the environment for
-// the two binaries (cmd/consumer, cmd/phonelookup). It is the only place that
+// the binaries (cmd/consumer, cmd/api, cmd/phonelookup). It is the only place that
 // reads configuration and builds AWS clients.
 package app
 
@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
 
+	"github.com/phonelookup/phonelookup/api"
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
@@ -35,6 +37,9 @@ type Config struct {
 	// Service=phonelookup) shape the EMF metrics of the Lambda.
 	MetricsNamespace  string
 	MetricsDimensions map[string]string
+	// SearchMaxRead (API_SEARCH_MAX_READ, default 1000, 1-100000) bounds the
+	// index items one API search reads.
+	SearchMaxRead int
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -52,6 +57,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CONSUMER_CONCURRENCY=%q: want an integer from 1 to 1000", v)
 		}
 		c.Concurrency = n
+	}
+	c.SearchMaxRead = api.DefaultMaxRead
+	if v := getenv("API_SEARCH_MAX_READ"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100_000 {
+			return c, fmt.Errorf("API_SEARCH_MAX_READ=%q: want an integer from 1 to 100000", v)
+		}
+		c.SearchMaxRead = n
 	}
 	c.MetricsNamespace = or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
 	dims, err := parseDimensions(or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
@@ -143,3 +156,10 @@ func (a *App) Batch(log zerolog.Logger) *consumer.Batch {
 
 // SetupTimeout bounds table creation.
 const SetupTimeout = 5 * time.Minute
+
+// API returns the find-by-phone API's handler on the store, auditing to
+// audit; caller tells who sent a request (nil: "local").
+func (a *App) API(audit zerolog.Logger, caller func(*http.Request) api.Caller) http.Handler {
+	return api.New(api.Options{Store: a.Store, Phones: a.Phones, Audit: audit,
+		MaxRead: a.Config.SearchMaxRead, Caller: caller})
+}
