@@ -51,7 +51,7 @@ func newAdapter(ctx context.Context, getenv func(string) string, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
-	audit := cfg.Logger(stderr).With().Str("version", version).Logger()
+	audit := cfg.AuditLogger(stderr).With().Str("version", version).Logger()
 	return httpadapter.NewV2(a.API(audit, gatewayCaller)), nil
 }
 

@@ -48,6 +48,9 @@ commands:
   dlq export --queue DLQ --out FILE.jsonl [--max N]
                                  copy bodies and attributes without consuming; process reads it
 
+  serve [--addr 127.0.0.1:8080] [--allow-non-loopback]
+                                 serve the find-by-phone HTTP API locally (no IAM: loopback only)
+
   version                        print the build version
 
 Every command takes --table and --index (default $LOOKUP_TABLE, $LOOKUP_INDEX).
@@ -131,6 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"publish": cmdPublish,
 		"consume": cmdConsume,
 		"dlq":     cmdDLQ,
+		"serve":   cmdServe,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -110,6 +110,16 @@ func (c Config) Logger(w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 }
 
+// AuditLogger returns the logger of the API's audit lines: Logger, but
+// never above info, so that every request is audited whatever LOG_LEVEL says.
+func (c Config) AuditLogger(w io.Writer) zerolog.Logger {
+	l := c.Logger(w)
+	if l.GetLevel() > zerolog.InfoLevel {
+		l = l.Level(zerolog.InfoLevel)
+	}
+	return l
+}
+
 // App is the wired service.
 type App struct {
 	Config    Config
