@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"path"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -124,8 +125,19 @@ func New(o Options) http.Handler {
 	mux.Handle("/v1/customers/{cognitoId}/phones", h.route("", nil, methodNotAllowed("GET, HEAD")))
 	mux.Handle(RouteUnlink, h.route(RouteUnlink, []string{"region"}, h.unlink))
 	mux.Handle("/v1/customers/{cognitoId}/phones/{phone}", h.route("", nil, methodNotAllowed("DELETE")))
-	mux.Handle("/", h.route("", nil, func(x *exchange) { x.problem(errNoRoute) }))
-	return mux
+	notFound := h.route("", nil, func(x *exchange) { x.problem(errNoRoute) })
+	mux.Handle("/", notFound)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux would redirect a path that is not clean as sent (an
+		// empty segment, a dot segment, a trailing slash) with an HTML
+		// body; here it is no route. Escaped ones (%2F, %2E) are part of
+		// a segment's value.
+		if p := r.URL.EscapedPath(); p == "" || path.Clean(p) != p {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func methodNotAllowed(allow string) func(*exchange) {
