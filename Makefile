@@ -32,9 +32,10 @@ test: deps ## every test, integration tests against the emulators included
 unit: ## unit tests only (no emulators)
 	$(GO) test ./...
 
-bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput (bench.out, benchstat)
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer | tee bench.out
+bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput, API CPU and search latency (bench.out, benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer ./api | tee bench.out
 	$(GO) test -tags integration -run '^$$' -bench Throughput -benchtime 3x -count 3 ./consumer | tee -a bench.out
+	$(GO) test -tags integration -run '^$$' -bench SearchLatency -benchtime 100x -count 6 ./api | tee -a bench.out
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
 
 build: ## the CLI, and the consumer's and the API's Lambda bootstraps (ARCH=arm64|amd64) zipped under dist/
