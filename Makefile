@@ -8,8 +8,9 @@ STATICCHECK := v0.8.2
 BENCHSTAT := v0.0.0-20260908200009-22c9c6c9d4da
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
+TS := docs/producers-ts
 
-.PHONY: help deps run test unit bench build lint clean
+.PHONY: help deps run test unit check-ts bench build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,12 +26,24 @@ run: deps ## start the emulators, create table and queues, publish and consume t
 	$(GO) build -o $(BIN)/phonelookup ./cmd/phonelookup
 	$(EMULATORS) -- internal/emulator/demo.sh $(BIN)/phonelookup
 
-test: deps ## every test, integration tests against the emulators included
+test: deps check-ts ## every test: unit tests with -race, integration tests against the emulators, the guide's TypeScript
 	$(GO) vet -tags integration ./...
+	$(GO) test -race -count=1 ./...
 	$(GO) test -tags integration -count=1 ./...
 
 unit: ## unit tests only (no emulators)
 	$(GO) test ./...
+
+$(TS)/node_modules/.package-lock.json: $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund
+	@touch $@
+
+check-ts: $(TS)/node_modules/.package-lock.json ## compile (tsc) and run the TypeScript of docs/PRODUCERS.md, CommonJS and ESM (nodenext)
+	node $(TS)/check-docs.mjs
+	for form in cjs esm; do \
+		cp events/ordercommitted.schema.json $(TS)/ordercommitted.ts $(TS)/$$form/ && \
+		$(TS)/node_modules/.bin/tsc -p $(TS)/$$form && node $(TS)/$$form/out/run.js; \
+	done
 
 bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput, API CPU and search latency (bench.out, benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer ./api | tee bench.out
@@ -55,4 +68,4 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) -tags integration ./...
 
 clean: ## remove build output
-	rm -rf $(BIN) dist bench.out
+	rm -rf $(BIN) dist bench.out $(TS)/*/out

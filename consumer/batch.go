@@ -42,18 +42,7 @@ type Batch struct {
 // that panics, is not started before the deadline margin, or is still running
 // when the batch must answer, is Failed; none is lost.
 func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
-	conc := b.Concurrency
-	if conc <= 0 {
-		conc = DefaultConcurrency
-	}
-	startMargin, returnMargin := b.StartMargin, b.ReturnMargin
-	if startMargin <= 0 {
-		startMargin = DefaultStartMargin
-	}
-	if returnMargin <= 0 {
-		returnMargin = DefaultReturnMargin
-	}
-
+	conc, startMargin, returnMargin := b.settings()
 	results := make([]Result, len(msgs))
 	done := make([]bool, len(msgs))
 	var mu sync.Mutex // guards results, done and closed
@@ -98,8 +87,7 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 			defer func() { <-sem }()
 			defer func() {
 				if p := recover(); p != nil {
-					set(i, Result{Outcome: Failed, Reason: "panic",
-						Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())})
+					set(i, unfinished(m, FailPanic, fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
 				}
 			}()
 			set(i, b.Processor.Process(workCtx, m.Body))
@@ -121,10 +109,33 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 	closed = true
 	for i := range results {
 		if !done[i] {
-			results[i] = Result{Outcome: Failed, Reason: "deadline",
-				Err: fmt.Errorf("not finished before the deadline: %w", context.DeadlineExceeded)}
+			results[i] = unfinished(msgs[i], FailDeadline,
+				fmt.Errorf("not finished before the deadline: %w", context.DeadlineExceeded))
 		}
 	}
 	mu.Unlock()
 	return results
+}
+
+// settings returns the concurrency and margins, defaults applied.
+func (b *Batch) settings() (conc int, startMargin, returnMargin time.Duration) {
+	conc, startMargin, returnMargin = b.Concurrency, b.StartMargin, b.ReturnMargin
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	if startMargin <= 0 {
+		startMargin = DefaultStartMargin
+	}
+	if returnMargin <= 0 {
+		returnMargin = DefaultReturnMargin
+	}
+	return conc, startMargin, returnMargin
+}
+
+// unfinished is the Failed result of a message the processor gave no result
+// for, with the eventId and order id when the body has readable ones.
+func unfinished(m Message, class string, err error) Result {
+	r := Result{Outcome: Failed, Reason: class, Err: err}
+	r.EventID, r.OrderID = readableIDs(m.Body)
+	return r
 }

@@ -2,9 +2,13 @@ package consumer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -70,46 +74,121 @@ type Result struct {
 // (mandatory): the account phone was used, or nothing was linked.
 const WarnNoDropoff = "delivery-without-dropoff"
 
-// Processor runs one message through the pipeline: decode, pick the phone,
-// normalise it, link.
+// Reasons of an invalid message that are not the field of an event.
+const (
+	ReasonBody     = "body"     // the body is not a JSON object: an *events.InvalidError without a field
+	ReasonSighting = "sighting" // the store cannot hold the sighting: lookup.ErrInvalidSighting
+)
+
+// Failure classes: the Reason of a Failed result.
+const (
+	FailStore    = "store"    // a store error after the SDK's retries
+	FailDeadline = "deadline" // the batch's deadline, not an HTTP client timeout
+	FailCanceled = "canceled" // the context was cancelled
+	FailPanic    = "panic"    // a bug
+)
+
+// InvalidReason returns the Reason of an invalid message from the error that
+// made it invalid: the field of an *events.InvalidError (ReasonBody when it
+// has none), ReasonSighting for lookup.ErrInvalidSighting.
+func InvalidReason(err error) string {
+	var inv *events.InvalidError
+	switch {
+	case errors.As(err, &inv) && inv.Field != "":
+		return inv.Field
+	case errors.Is(err, lookup.ErrInvalidSighting):
+		return ReasonSighting
+	}
+	return ReasonBody
+}
+
+// DefaultMaxClockSkew is how far ahead of the consumer's clock an event's
+// occurredAt may be. Producers and the consumer keep their clocks by NTP
+// (AWS's time sync service keeps EC2 and Lambda within a millisecond or so),
+// and AWS itself refuses requests signed with a clock more than 5 minutes
+// off: an event later than that was dated by a broken clock.
+const DefaultMaxClockSkew = 5 * time.Minute
+
+// Processor runs one message through the pipeline: decode, check the time
+// against the consumer's clock, pick the phone, normalise it, link. Decide is
+// the same pipeline short of writing.
 type Processor struct {
 	Linker Linker
 	Phones Normalizer
+	// Ignore holds E.164 numbers never linked (IGNORE_PHONES): skipped with
+	// SkipIgnoredPhone. nil ignores nothing.
+	Ignore map[string]bool
+	// MaxClockSkew bounds how far ahead of Now an event's occurredAt may be:
+	// a later event is invalid (field occurredAt), so it reaches the
+	// dead-letter queue and can be replayed once its time has come. Past
+	// events (a backfill) are not bounded. 0: DefaultMaxClockSkew.
+	MaxClockSkew time.Duration
+	// Now is the consumer's clock; nil: time.Now.
+	Now func() time.Time
+}
+
+// Decision is what the pipeline decides for a message before anything is
+// written. When Sighting is nil, Result is final (Invalid or Skipped);
+// otherwise the sighting is to be linked, and Result has everything but the
+// outcome of the write.
+type Decision struct {
+	Result   Result
+	Sighting *lookup.Sighting
 }
 
 // Process handles one message body (any accepted envelope). It never panics
 // on bad input and logs nothing: the caller logs the result once.
 func (p *Processor) Process(ctx context.Context, body []byte) Result {
-	ev, _, err := events.Decode(body)
-	if err != nil {
-		r := Result{Outcome: Invalid, Reason: "body", Err: err}
-		var inv *events.InvalidError
-		if errors.As(err, &inv) && inv.Field != "" {
-			r.Reason = inv.Field
-		}
-		return r
-	}
-	return p.ProcessEvent(ctx, ev)
+	return p.write(ctx, p.Decide(body))
 }
 
 // ProcessEvent handles a decoded event.
 func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted) Result {
+	return p.write(ctx, p.DecideEvent(ev))
+}
+
+// Decide runs one message body through the pipeline without writing: what
+// Process would do with it now. The Linker is not used. An invalid body's
+// result carries its eventId and order id when they are readable.
+func (p *Processor) Decide(body []byte) Decision {
+	ev, _, err := events.Decode(body)
+	if err != nil {
+		r := Result{Outcome: Invalid, Reason: InvalidReason(err), Err: err}
+		r.EventID, r.OrderID = readableIDs(body)
+		return Decision{Result: r}
+	}
+	return p.DecideEvent(ev)
+}
+
+// DecideEvent is Decide for a decoded event.
+func (p *Processor) DecideEvent(ev *events.OrderCommitted) Decision {
 	r := Result{EventID: ev.EventID, OrderID: ev.Order.ID, Source: ev.Source, OccurredAt: ev.OccurredAt}
-	if ev.IsDelivery() && ev.Order.DropoffPhone == "" && !ev.IsGuest() {
-		r.Warning = WarnNoDropoff
+	invalid := func(err error) Decision {
+		r.Outcome, r.Reason, r.Err = Invalid, InvalidReason(err), err
+		return Decision{Result: r}
+	}
+	if err := p.checkClock(ev.OccurredAt); err != nil {
+		return invalid(err)
 	}
 	choice, skip := Pick(ev)
+	if choice.Fallback {
+		r.Warning = WarnNoDropoff
+	}
 	if skip != "" {
 		r.Outcome, r.Reason = Skipped, skip
-		return r
+		return Decision{Result: r}
 	}
 	phone, err := p.Phones.Normalize(choice.Phone, choice.Region)
 	if err != nil {
 		r.Outcome, r.Reason, r.Phone = Skipped, SkipInvalidPhone, lookup.MaskPhone(choice.Phone)
-		return r
+		return Decision{Result: r}
 	}
 	r.Phone = lookup.MaskPhone(phone)
-	out, err := p.Linker.Link(ctx, lookup.Sighting{
+	if p.Ignore[phone] {
+		r.Outcome, r.Reason = Skipped, SkipIgnoredPhone
+		return Decision{Result: r}
+	}
+	sg := lookup.Sighting{
 		CognitoID:  ev.User.CognitoID,
 		Phone:      phone,
 		Via:        choice.Via,
@@ -117,12 +196,46 @@ func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted)
 		OrderID:    ev.Order.ID,
 		OccurredAt: ev.OccurredAt,
 		Brand:      ev.Brand,
-	})
+	}
+	if err := sg.Validate(); err != nil {
+		return invalid(err)
+	}
+	return Decision{Result: r, Sighting: &sg}
+}
+
+// checkClock returns an *events.InvalidError for occurredAt if at is more
+// than the allowed skew ahead of the consumer's clock.
+func (p *Processor) checkClock(at time.Time) error {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	skew := p.MaxClockSkew
+	if skew <= 0 {
+		skew = DefaultMaxClockSkew
+	}
+	n := now()
+	if !at.After(n.Add(skew)) {
+		return nil
+	}
+	return &events.InvalidError{Field: "occurredAt", Reason: fmt.Sprintf(
+		"must be at most %s ahead of the consumer's clock (now %s)", skew, n.UTC().Format(lookup.TimeLayout))}
+}
+
+// write links the decision's sighting, if any.
+func (p *Processor) write(ctx context.Context, d Decision) Result {
+	r := d.Result
+	if d.Sighting == nil {
+		return r
+	}
+	out, err := p.Linker.Link(ctx, *d.Sighting)
 	switch {
+	case errors.Is(err, lookup.ErrForgotten):
+		r.Outcome, r.Reason = Skipped, SkipForgotten
 	case errors.Is(err, lookup.ErrInvalidSighting):
-		r.Outcome, r.Reason, r.Err = Invalid, "sighting", err
+		r.Outcome, r.Reason, r.Err = Invalid, InvalidReason(err), err
 	case err != nil:
-		r.Outcome, r.Reason, r.Err = Failed, failureClass(ctx, err), err
+		r.Outcome, r.Reason, r.Err = Failed, failureClass(ctx), err
 	default:
 		r.Outcome = Outcome(out)
 	}
@@ -130,14 +243,44 @@ func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted)
 }
 
 // failureClass names the kind of a store failure for logs and metrics.
-func failureClass(ctx context.Context, err error) string {
+func failureClass(ctx context.Context) string {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return "deadline" // the batch's deadline, not an HTTP client timeout
+		return FailDeadline
 	case ctx.Err() != nil:
-		return "canceled"
+		return FailCanceled
 	}
-	return "store"
+	return FailStore
+}
+
+// readableIDs reads the eventId and order.id of a body that does not decode,
+// as far as it goes: each only if it is a string the contract could accept
+// (1 to 128 characters, no control character), read with exact-case keys
+// from the event inside any envelope Unwrap recognises.
+func readableIDs(body []byte) (eventID, orderID string) {
+	inner, _, err := events.Unwrap(body)
+	if err != nil {
+		return "", ""
+	}
+	var ev, order map[string]json.RawMessage
+	if json.Unmarshal(inner, &ev) != nil {
+		return "", ""
+	}
+	_ = json.Unmarshal(ev["order"], &order)
+	return readableID(ev["eventId"]), readableID(order["id"])
+}
+
+// readableID returns raw as a string if it is a JSON string of 1 to 128
+// characters without a control character, else "".
+func readableID(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	if n := utf8.RuneCountInString(s); n < 1 || n > 128 || strings.ContainsFunc(s, unicode.IsControl) {
+		return ""
+	}
+	return s
 }
 
 // Summary counts outcomes; its JSON form is what `phonelookup process` and

@@ -75,8 +75,10 @@ func TestPick(t *testing.T) {
 		{"delivery without delivery object falls back to account", deliveryNoDropoff, userWithPhone, fallback, ""},
 		{"delivery with empty dropoff falls back to account", deliveryEmptyDrop, userWithPhone, fallback, ""},
 		{"delivery with empty dropoff phone falls back to account", deliveryBlankDrop, userWithPhone, fallback, ""},
-		{"delivery without dropoff nor account phone", deliveryNoDropoff, userNoPhone, consumer.Choice{}, consumer.SkipNoPhone},
-		{"delivery with empty dropoff, user without details", deliveryEmptyDrop, userBare, consumer.Choice{}, consumer.SkipNoPhone},
+		// The rule says it fell back even when there was nothing to fall back
+		// to: the missing-dropoff warning is read from it.
+		{"delivery without dropoff nor account phone", deliveryNoDropoff, userNoPhone, consumer.Choice{Fallback: true}, consumer.SkipNoPhone},
+		{"delivery with empty dropoff, user without details", deliveryEmptyDrop, userBare, consumer.Choice{Fallback: true}, consumer.SkipNoPhone},
 		{"collection with account phone: account, user region", collection, userWithPhone, viaAccount, ""},
 		{"dine_in with account phone", dineIn, userWithPhone, viaAccount, ""},
 		{"fulfillmentType is case-sensitive: Delivery is not delivery", capitalDelivery, userWithPhone, viaAccount, ""},
@@ -129,7 +131,7 @@ func TestPickStruct(t *testing.T) {
 			e := base(events.FulfillmentDelivery)
 			e.User.Phone = ""
 			return e
-		}, consumer.Choice{}, consumer.SkipNoPhone},
+		}, consumer.Choice{Fallback: true}, consumer.SkipNoPhone},
 		{"collection", func() *events.OrderCommitted {
 			e := base("collection")
 			e.Order.DropoffPhone = "01 23 45 67 89"

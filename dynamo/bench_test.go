@@ -18,6 +18,6 @@ func BenchmarkBuildWrite(b *testing.B) {
 		if err := sg.Validate(); err != nil {
 			b.Fatal(err)
 		}
-		_ = s.linkUpdate(sg, k, stepNewest)
+		_ = s.linkUpdate(sg, k, stepNewest, 0)
 	}
 }

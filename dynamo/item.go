@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,10 +35,47 @@ type item struct {
 	Gate         string   `dynamodbav:"gate"`
 }
 
-// parseLink reads a stored link strictly: every required attribute present
-// and well formed, never a zero value in place of a missing one. An error
-// wraps errNotLink.
-func parseLink(av map[string]types.AttributeValue) (*lookup.Link, error) {
+// legacySeenAt is the lastSeenAt of a legacy link (no order): the earliest
+// time a link can hold, so that any order is newer and the common write's
+// condition (gate < the order's key) turns the link into an ordinary one.
+const legacySeenAt = "1900-01-01T00:00:00.000Z"
+
+// DefaultTTLAttribute is the TTL attribute of the links (LINK_TTL_ATTRIBUTE).
+const DefaultTTLAttribute = "expiresAt"
+
+func (s *Store) ttlAttribute() string {
+	if s.TTLAttribute == "" {
+		return DefaultTTLAttribute
+	}
+	return s.TTLAttribute
+}
+
+// parseLink reads a stored link strictly (parseItem) and its TTL attribute.
+func (s *Store) parseLink(av map[string]types.AttributeValue) (*lookup.Link, error) {
+	l, err := parseItem(av)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := av[s.ttlAttribute()]; ok {
+		n, ok := v.(*types.AttributeValueMemberN)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s is not a number", errNotLink, s.ttlAttribute())
+		}
+		sec, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is not epoch seconds", errNotLink, s.ttlAttribute())
+		}
+		t := time.Unix(sec, 0).UTC()
+		l.ExpiresAt = &t
+	}
+	return l, nil
+}
+
+// parseItem reads a stored link strictly: every required attribute present
+// and well formed, never a zero value in place of a missing one. A legacy
+// link (lastSeenAt = legacySeenAt, via legacy, no order) has no first or
+// order attributes and comes back with zero times. An error wraps errNotLink.
+func parseItem(av map[string]types.AttributeValue) (*lookup.Link, error) {
 	var it item
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return nil, fmt.Errorf("%w: %v", errNotLink, err)
@@ -58,6 +96,17 @@ func parseLink(av map[string]types.AttributeValue) (*lookup.Link, error) {
 		Sources: slices.Sorted(slices.Values(it.Sources)), Via: slices.Sorted(slices.Values(it.Via)),
 		Active: it.PK2 != nil,
 	}
+	if it.LastOrderID == "" && it.LastSeenAt == legacySeenAt {
+		switch {
+		case it.FirstSeenAt != "" || it.FirstOrderID != "":
+			return bad("legacy link with a first order")
+		case !slices.Contains(l.Via, lookup.ViaLegacy) || len(l.Sources) == 0:
+			return bad("link without orders is not a legacy link")
+		case it.Gate == "":
+			return bad("gate missing")
+		}
+		return l, parseUnlinked(l, it.UnlinkedAt)
+	}
 	var err error
 	if l.FirstSeenAt, err = parseTime(it.FirstSeenAt); err != nil {
 		return bad("firstSeenAt " + err.Error())
@@ -65,12 +114,8 @@ func parseLink(av map[string]types.AttributeValue) (*lookup.Link, error) {
 	if l.LastSeenAt, err = parseTime(it.LastSeenAt); err != nil {
 		return bad("lastSeenAt " + err.Error())
 	}
-	if it.UnlinkedAt != nil {
-		t, err := parseTime(*it.UnlinkedAt)
-		if err != nil {
-			return bad("unlinkedAt " + err.Error())
-		}
-		l.UnlinkedAt = &t
+	if err := parseUnlinked(l, it.UnlinkedAt); err != nil {
+		return nil, err
 	}
 	switch {
 	case l.FirstOrderID == "" || l.LastOrderID == "":
@@ -81,6 +126,19 @@ func parseLink(av map[string]types.AttributeValue) (*lookup.Link, error) {
 		return bad("gate missing")
 	}
 	return l, nil
+}
+
+// parseUnlinked sets l.UnlinkedAt from the stored attribute (nil: absent).
+func parseUnlinked(l *lookup.Link, v *string) error {
+	if v == nil {
+		return nil
+	}
+	t, err := parseTime(*v)
+	if err != nil {
+		return fmt.Errorf("%w: unlinkedAt %s", errNotLink, err.Error())
+	}
+	l.UnlinkedAt = &t
+	return nil
 }
 
 // parseTime reads a stored time (lookup.TimeLayout).

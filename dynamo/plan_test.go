@@ -19,6 +19,9 @@ func TestPlan(t *testing.T) {
 	hidden.UnlinkedAt = &unlinked
 	branded := *stored
 	branded.Brand = "m"
+	legacy := &lookup.Link{Sources: []string{"legacy"}, Via: []string{"legacy"}}
+	hiddenLegacy := *legacy
+	hiddenLegacy.UnlinkedAt = &unlinked
 	withBrand := func(s lookup.Sighting, b string) lookup.Sighting { s.Brand = b; return s }
 	sg := func(min int, order, source, via string) lookup.Sighting {
 		return lookup.Sighting{OccurredAt: at(min), OrderID: order, Source: source, Via: via}
@@ -44,6 +47,8 @@ func TestPlan(t *testing.T) {
 		{"latest order again, larger brand", &branded, withBrand(sg(20, "o-20", "graphql", lookup.ViaDropoff), "zz"), stepBrand},
 		{"latest order again, smaller brand", &branded, withBrand(sg(20, "o-20", "graphql", lookup.ViaDropoff), "aa"), stepNone},
 		{"latest order again, no brand", &branded, sg(20, "o-20", "graphql", lookup.ViaDropoff), stepNone},
+		{"legacy link, any order", legacy, sg(-60*24*365*100, "o", "graphql", lookup.ViaDropoff), stepNewest},
+		{"unlinked legacy link, order before the unlink", &hiddenLegacy, sg(25, "o-25", "graphql", lookup.ViaDropoff), stepLast},
 	}
 	for _, tt := range tests {
 		k := seenKey{lookup.FormatTime(tt.s.OccurredAt), tt.s.OrderID}

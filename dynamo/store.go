@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ const maxAttempts = 10
 type DynamoDB interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
@@ -46,8 +49,16 @@ type Store struct {
 	db    DynamoDB
 	table string
 	index string
-	// Now is the clock Unlink uses; tests replace it.
+	// Now is the clock Unlink, Forget and the readers' hiding of expired
+	// links use; tests replace it.
 	Now func() time.Time
+	// Retention (LINK_RETENTION) is how long a link stays evidence after its
+	// last sighting: every write that moves lastSeenAt sets the TTL attribute
+	// to lastSeenAt + Retention, never backwards. 0: no TTL is written.
+	Retention time.Duration
+	// TTLAttribute (LINK_TTL_ATTRIBUTE) is the table's TTL attribute, epoch
+	// seconds; empty: DefaultTTLAttribute.
+	TTLAttribute string
 	// Log receives a line for each item read that is not a link (its key
 	// prefixes only). The zero value logs nothing.
 	Log zerolog.Logger
@@ -82,7 +93,8 @@ func strSet(v string) types.AttributeValue { return &types.AttributeValueMemberS
 // multiset of sightings arrives, in any order and concurrency, the item ends
 // as firstSeenAt/firstOrderId = the earliest sighting, lastSeenAt/lastOrderId/
 // brand/normVersion = the latest, sources and via = the unions, and the link
-// visible (pk2/sk2 present) iff its lastSeenAt is after its unlinkedAt.
+// visible (pk2/sk2 present) iff its latest sighting came after its last
+// Unlink and after every sighting that Unlink hid.
 //
 // A new link or a newer order costs one UpdateItem; a duplicate costs one
 // failed conditional UpdateItem (plus a GetItem where the store does not return
@@ -93,14 +105,23 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (lookup.Outcome, e
 	}
 	k := seenKey{lookup.FormatTime(sg.OccurredAt), sg.OrderID}
 	st := stepNewest
+	ttl := s.expiry(sg.OccurredAt)
+	checked := false
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if st == stepNone {
 			return lookup.Unchanged, nil
 		}
-		in := s.linkUpdate(sg, k, st)
+		in := s.linkUpdate(sg, k, st, ttl)
 		out, err := s.db.UpdateItem(ctx, in)
 		if err == nil {
-			if st == stepNewest && (len(out.Attributes) == 0 || out.Attributes["pk2"] == nil) {
+			if st == stepNewest && len(out.Attributes) == 0 {
+				// A new item: the customer may have been forgotten.
+				if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
+					return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+				}
+				return lookup.Linked, nil
+			}
+			if st == stepNewest && out.Attributes["pk2"] == nil {
 				return lookup.Linked, nil
 			}
 			return lookup.Refreshed, nil
@@ -113,7 +134,16 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (lookup.Outcome, e
 		if err != nil {
 			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
 		}
+		if old != nil && old.FirstOrderID == sg.OrderID && !checked {
+			// This event may be the one that created the item and failed
+			// before its check (a read error, a deadline, a crash): check now.
+			checked = true
+			if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
+				return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+			}
+		}
 		st = plan(old, sg, k)
+		ttl = ttlAfter(old, s.expiry(sg.OccurredAt))
 	}
 	return "", fmt.Errorf("link %s: still contended after %d conditional writes", lookup.MaskPhone(sg.Phone), maxAttempts)
 }
@@ -136,22 +166,28 @@ func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.Attribu
 	if len(item) == 0 {
 		return nil, nil
 	}
-	return parseLink(item)
+	return s.parseLink(item)
 }
 
-// gate is the attribute a sighting's key ("<time>#<orderId>") must exceed to
-// become the latest visible sighting: max(lastSeenAt#lastOrderId, unlinkedAt$).
-// '$' sorts after '#', so a sighting at the unlink time itself stays below it.
-// One comparison keeps the common write's condition short, which matters:
-// dynalite spends most of a conditional write parsing its expressions.
+// The gate attribute is the key a sighting must exceed to become the latest
+// visible sighting: max(lastSeenAt#lastOrderId, unlinkedAt$). '$' sorts after
+// '#', so a sighting at the unlink time itself stays below it. One comparison
+// keeps the common write's condition short, which matters: dynalite spends
+// most of a conditional write parsing its expressions.
+
+// gateKey is a sighting's key as the gate compares it: "<time>#<orderId>".
 func gateKey(k seenKey) string { return k.at + "#" + k.orderID }
 
+// unlinkGate is the gate of a link unlinked at at: "<at>$", above every
+// sighting at that time.
 func unlinkGate(at string) string { return at + "$" }
 
 // linkUpdate builds the conditional UpdateItem for step st. Attribute names
 // are constants of this package, none a DynamoDB reserved word (dynalite
-// checks), so the expressions use them directly.
-func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step) *dynamodb.UpdateItemInput {
+// checks), so the expressions use them directly; the TTL attribute, which is
+// configurable, is #ttl. ttl > 0 is the TTL to set in a step that moves
+// lastSeenAt, in the same request, guarded so that it never moves backwards.
+func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step, ttl int64) *dynamodb.UpdateItemInput {
 	vals := map[string]types.AttributeValue{
 		":src": strSet(sg.Source),
 		":via": strSet(sg.Via),
@@ -178,10 +214,18 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step) *dynamodb.Upd
 		vals[":pk2"] = str(phonePrefix + sg.Phone)
 		vals[":sk2"] = str(userPrefix + sg.CognitoID)
 		cond = "attribute_not_exists(pk) OR gate < :k"
+		if ttl > 0 {
+			cond = "attribute_not_exists(pk) OR (gate < :k AND NOT #ttl > :e)"
+		}
 	case stepLast:
 		latest()
+		// A legacy link has no first order yet.
+		set = append(set, "firstSeenAt = if_not_exists(firstSeenAt, :t)", "firstOrderId = if_not_exists(firstOrderId, :o)")
 		vals[":k"] = str(gateKey(k))
 		cond = "gate > :k AND (lastSeenAt < :t OR (lastSeenAt = :t AND lastOrderId < :o))"
+		if ttl > 0 {
+			cond += " AND NOT #ttl > :e"
+		}
 	case stepFirst:
 		set = append(set, "firstSeenAt = :t", "firstOrderId = :o")
 		vals[":t"], vals[":o"] = str(k.at), str(k.orderID)
@@ -192,6 +236,12 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step) *dynamodb.Upd
 		cond = "lastSeenAt = :t AND lastOrderId = :o AND (attribute_not_exists(brand) OR brand < :b)"
 	case stepSets:
 		cond = "attribute_exists(pk)"
+	}
+	var names map[string]string
+	if ttl > 0 && (st == stepNewest || st == stepLast) {
+		set = append(set, "#ttl = :e")
+		vals[":e"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ttl, 10)}
+		names = map[string]string{"#ttl": s.ttlAttribute()}
 	}
 	var expr []string
 	if len(set) > 0 {
@@ -206,6 +256,7 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step) *dynamodb.Upd
 		Key:                                 linkKey(sg.CognitoID, sg.Phone),
 		UpdateExpression:                    aws.String(strings.Join(expr, " ")),
 		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           vals,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
@@ -217,10 +268,12 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step) *dynamodb.Upd
 
 // Unlink hides the link between cognitoID and phone (E.164) from FindByPhone
 // from now on. Sightings that occurred up to the unlink time (for example a
-// replayed dead-letter message) do not bring it back; a later order does. The
-// unlink time is the later of now and the link's lastSeenAt, so that a
-// sighting already stored always stays hidden. It returns lookup.ErrNotFound if there
-// is no such link.
+// replayed dead-letter message), or up to the link's lastSeenAt if that is
+// later, do not bring it back; a later order does. unlinkedAt is the store's
+// clock (Now), never a later time, even for a link last seen after it (an
+// event within the consumer's clock-skew bound); the gate alone keeps such a
+// link hidden. An unlinkedAt already stored later than now is kept. It
+// returns lookup.ErrNotFound if there is no such link.
 func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return err
@@ -229,14 +282,17 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 		return err
 	}
 	now := lookup.FormatTime(s.Now())
+	// The gate becomes the largest of now$, the link's latest sighting key and
+	// its stored unlink gate; the condition fails if the stored gate is
+	// larger (the item changed since it was read), and the loop reads again.
+	u, g := now, unlinkGate(now)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:        &s.table,
-			Key:              linkKey(cognitoID, phone),
-			UpdateExpression: aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
-			ConditionExpression: aws.String("attribute_exists(pk) AND lastSeenAt <= :u AND " +
-				"(attribute_not_exists(unlinkedAt) OR unlinkedAt <= :u)"),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(now), ":g": str(unlinkGate(now))},
+			TableName:                           &s.table,
+			Key:                                 linkKey(cognitoID, phone),
+			UpdateExpression:                    aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
+			ConditionExpression:                 aws.String("attribute_exists(pk) AND gate <= :g"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(u), ":g": str(g)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {
@@ -253,13 +309,12 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 		if old == nil {
 			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), lookup.ErrNotFound)
 		}
-		// Unlink at the latest time the item knows of, so it stays hidden.
-		if t := lookup.FormatTime(old.LastSeenAt); t > now {
-			now = t
+		if k := gateKey(seenKey{lookup.FormatTime(old.LastSeenAt), old.LastOrderID}); k > g {
+			g = k // a sighting later than now stays hidden
 		}
 		if old.UnlinkedAt != nil {
-			if t := lookup.FormatTime(*old.UnlinkedAt); t > now {
-				now = t
+			if t := lookup.FormatTime(*old.UnlinkedAt); t > u {
+				u, g = t, max(g, unlinkGate(t)) // stored before the clock-skew bound: kept, not made later
 			}
 		}
 	}
@@ -284,7 +339,7 @@ func (s *Store) Get(ctx context.Context, cognitoID, phone string) (*lookup.Link,
 	if len(out.Item) == 0 {
 		return nil, lookup.ErrNotFound
 	}
-	return parseLink(out.Item)
+	return s.parseLink(out.Item)
 }
 
 // Found is the answer of Search.
@@ -296,6 +351,7 @@ type Found struct {
 	Truncated bool
 	Read      int // items read from the index
 	Foreign   int // items read that are not links (skipped, logged)
+	Expired   int // links read whose TTL has passed (hidden: DynamoDB deletes them late)
 	Pages     int // Query pages
 }
 
@@ -331,7 +387,8 @@ func (s *Store) Search(ctx context.Context, phone string, maxItems int) (Found, 
 }
 
 // ListByCustomer returns every link of cognitoID, active or not, ordered by
-// phone, with a strongly consistent read of the base table.
+// phone, with a strongly consistent read of the base table. Links whose TTL
+// has passed are left out, as in Search.
 func (s *Store) ListByCustomer(ctx context.Context, cognitoID string) ([]lookup.Link, error) {
 	f := Found{Links: []lookup.Link{}}
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
@@ -364,12 +421,17 @@ func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, maxItems int
 		}
 		f.Pages++
 		f.Read += len(page.Items)
+		now := s.Now()
 		for _, item := range page.Items {
-			l, err := parseLink(item)
+			l, err := s.parseLink(item)
 			if err != nil {
 				f.Foreign++
 				s.Log.Warn().Str("pk", keyPrefix(item, "pk")).Str("sk", keyPrefix(item, "sk")).
 					Str("reason", err.Error()).Msg("item is not a link: skipped")
+				continue
+			}
+			if l.Expired(now) {
+				f.Expired++
 				continue
 			}
 			f.Links = append(f.Links, *l)

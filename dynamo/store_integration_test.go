@@ -253,30 +253,46 @@ func countRequests(counts map[string]int, mu *sync.Mutex) func(*dynamodb.Options
 	}
 }
 
+// TestRequestsPerEvent counts the requests of each kind of event, with and
+// without LINK_RETENTION (the TTL is set in the same request), and for a
+// forgotten customer. The README's table is these figures.
 func TestRequestsPerEvent(t *testing.T) {
 	ctx := context.Background()
-	counts := map[string]int{}
-	var mu sync.Mutex
-	s, _ := newStore(t, countRequests(counts, &mu))
 	const p = "+442079460958"
+	type want struct{ writes, reads, deletes int }
 	cases := []struct {
-		name       string
-		sg         lookup.Sighting
-		wantWrites int
-		wantReads  int // dynalite returns no item on a failed condition: one GetItem
+		name string
+		sg   lookup.Sighting
+		want want // reads: dynalite returns no item on a failed condition (one GetItem), plus the tombstone read
 	}{
-		{"new link", sighting("u", p, 10, "o-10", "graphql", lookup.ViaDropoff), 1, 0},
-		{"newer order", sighting("u", p, 20, "o-20", "graphql", lookup.ViaDropoff), 1, 0},
-		{"duplicate", sighting("u", p, 20, "o-20", "graphql", lookup.ViaDropoff), 1, 1},
-		{"older order", sighting("u", p, 0, "o-0", "graphql", lookup.ViaDropoff), 2, 1},
-		{"older duplicate", sighting("u", p, 0, "o-0", "graphql", lookup.ViaDropoff), 1, 1},
+		{"new link", sighting("u", p, 10, "o-10", "graphql", lookup.ViaDropoff), want{1, 1, 0}},
+		{"redelivery of it", sighting("u", p, 10, "o-10", "graphql", lookup.ViaDropoff), want{1, 2, 0}},
+		{"newer order", sighting("u", p, 20, "o-20", "graphql", lookup.ViaDropoff), want{1, 0, 0}},
+		{"duplicate", sighting("u", p, 20, "o-20", "graphql", lookup.ViaDropoff), want{1, 1, 0}},
+		{"older order", sighting("u", p, 0, "o-0", "graphql", lookup.ViaDropoff), want{2, 1, 0}},
+		{"older duplicate", sighting("u", p, 0, "o-0", "graphql", lookup.ViaDropoff), want{1, 2, 0}},
+		{"forgotten customer", sighting("gone", p, 30, "o-30", "graphql", lookup.ViaDropoff), want{1, 1, 1}},
 	}
-	for _, c := range cases {
-		clear(counts)
-		_, err := s.Link(ctx, c.sg)
-		require.NoError(t, err)
-		t.Logf("%-16s UpdateItem=%d GetItem=%d", c.name, counts["UpdateItem"], counts["GetItem"])
-		assert.Equal(t, c.wantWrites, counts["UpdateItem"], "%s: writes", c.name)
-		assert.Equal(t, c.wantReads, counts["GetItem"], "%s: reads", c.name)
+	for _, retention := range []time.Duration{0, 365 * 24 * time.Hour} {
+		t.Run(fmt.Sprintf("retention-%v", retention), func(t *testing.T) {
+			counts := map[string]int{}
+			var mu sync.Mutex
+			s, _ := newStore(t, countRequests(counts, &mu))
+			s.Retention = retention
+			_, err := s.Forget(ctx, "gone")
+			require.NoError(t, err)
+			for _, c := range cases {
+				clear(counts)
+				_, err := s.Link(ctx, c.sg)
+				if c.sg.CognitoID == "gone" {
+					require.ErrorIs(t, err, lookup.ErrForgotten)
+				} else {
+					require.NoError(t, err)
+				}
+				t.Logf("%-18s UpdateItem=%d GetItem=%d DeleteItem=%d", c.name, counts["UpdateItem"], counts["GetItem"], counts["DeleteItem"])
+				got := want{counts["UpdateItem"], counts["GetItem"], counts["DeleteItem"]}
+				assert.Equal(t, c.want, got, "%s: requests", c.name)
+			}
+		})
 	}
 }

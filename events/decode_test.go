@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,15 @@ func TestDecodeValidFile(t *testing.T) {
 			assert.NotEmpty(t, env, "Decode(%q) envelope", l.Data)
 			assert.Equal(t, 1, e.Version, "Decode(%q).Version", l.Data)
 			assert.Equal(t, events.EventTypeOrderCommitted, e.EventType, "Decode(%q).EventType", l.Data)
+			if l.Want == "" {
+				return
+			}
+			var wantID, wantEnv string
+			_, err = fmt.Sscanf(l.Want, "eventId %s envelope %s", &wantID, &wantEnv)
+			require.NoError(t, err, "%s: // want %q, want the form \"eventId ID, envelope ENV\"", l.Name, l.Want)
+			wantID = strings.TrimSuffix(wantID, ",")
+			assert.Equal(t, wantID, e.EventID, "Decode(%q).EventID = %q, want %q", l.Data, e.EventID, wantID)
+			assert.Equal(t, events.Envelope(wantEnv), env, "Decode(%q) envelope = %v, want %v", l.Data, env, wantEnv)
 		})
 	}
 }

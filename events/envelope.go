@@ -1,9 +1,5 @@
 package events
 
-import (
-	"encoding/json"
-)
-
 // Envelope names how the event arrived.
 type Envelope string
 
@@ -28,79 +24,136 @@ const (
 const maxEnvelopeDepth = 3
 
 // Unwrap detects the envelope around an event and returns the bytes of the
-// inner event, always a JSON object, and the outermost envelope.
+// inner event, always a JSON object, and the outermost envelope. The bytes
+// may share memory with body.
 //
-// A JSON object with both "detail-type" and "detail" keys is an EventBridge
-// event: its detail-type must be "OrderCommitted" and its detail, an
-// object, is the event. An object whose "Type" is "Notification" and that
-// has a "Message" key is an SNS notification: its Message must be a string
-// holding the event. An object with "requestContext" and "requestPayload"
-// keys is a Lambda on-failure destination record: its requestPayload, an
-// object, is the event. Any other object is the event itself. Envelopes may
-// be nested up to three deep.
+// An object is the event itself if it has an "eventId" or an "eventType"
+// key, whatever their values (null included) and whatever else it holds:
+// it is then decoded and validated as the event, never as an envelope.
+// Only an object with neither key may be an envelope:
+//   - with both "detail-type" and "detail" keys, an EventBridge event: its
+//     detail-type must be "OrderCommitted" and its detail, an object, is
+//     the event;
+//   - with "requestContext" and "requestPayload" keys, a Lambda on-failure
+//     destination record: its requestPayload, an object, is the event;
+//   - with a "Type" of "Notification" and a "Message" key, an SNS
+//     notification: its Message must be a string holding the event.
+//
+// Any other object is the event itself (and lacks its eventId). Envelopes
+// may be nested up to three deep.
 //
 // Unwrap returns an *InvalidError if the body is not a JSON object
 // (Field ""), if an EventBridge detail-type is not "OrderCommitted" (Field
-// "detail-type") or its detail not an object (Field "detail"), if an SNS
-// Message is not a string (Field "Message") or does not hold a JSON object
-// (Field "Message"), or if envelopes are nested too deep (Field ""). On
-// error env is the outermost envelope detected so far, EnvelopeNone if none.
+// "detail-type") or its detail not an object (Field "detail"), if a Lambda
+// requestPayload is not an object (Field "requestPayload"), if an SNS
+// Message is not a string or does not hold a JSON object (Field "Message"),
+// or if envelopes are nested too deep (Field ""). On error env is the
+// outermost envelope detected so far, EnvelopeNone if none.
 func Unwrap(body []byte) (inner []byte, env Envelope, err error) {
+	t := getTape()
+	defer putTape(t)
+	n, env, err := t.unwrap(body)
+	if err != nil {
+		return nil, env, err
+	}
+	return t.raw(n), env, nil
+}
+
+// unwrap scans body onto t and returns the node of the event object. After
+// an SNS notification t holds the document of its Message.
+func (t *tape) unwrap(body []byte) (n int32, env Envelope, err error) {
 	env = EnvelopeNone
-	data, field := body, ""
+	if err := t.scanObject(body, ""); err != nil {
+		return noNode, env, err
+	}
+	n = 0
 	for depth := 0; ; depth++ {
-		fields, err := parseObject(data, field)
-		if err != nil {
-			return nil, env, err
-		}
-		next, nextField, kind, err := unwrapOnce(fields)
+		next, kind, err := t.unwrapOnce(n)
 		if depth == 0 {
 			env = kind
 		}
 		switch {
 		case err != nil:
-			return nil, env, err
+			return noNode, env, err
 		case kind == EnvelopeNone:
-			return data, env, nil
+			return n, env, nil
 		case depth == maxEnvelopeDepth:
-			return nil, env, invalid("", "envelopes nested more than 3 deep")
+			return noNode, env, invalid("", "envelopes nested more than 3 deep")
 		}
-		data, field = next, nextField
+		n = next
 	}
 }
 
-// unwrapOnce detects one envelope around fields and returns its content and
-// the key it came from, or kind EnvelopeNone when fields is the event.
-func unwrapOnce(fields map[string]json.RawMessage) (next []byte, field string, kind Envelope, err error) {
-	detailType, hasDetailType := fields["detail-type"]
-	detail, hasDetail := fields["detail"]
-	if hasDetailType && hasDetail {
-		var dt string
-		if jsonKind(detailType) != "string" || json.Unmarshal(detailType, &dt) != nil || dt != EventTypeOrderCommitted {
-			return nil, "", EnvelopeEventBridge, invalid("detail-type", `must be "OrderCommitted"`)
+// scanObject scans data onto t and checks that it is a JSON object; field
+// names where data came from in errors, "" for the body.
+func (t *tape) scanObject(data []byte, field string) error {
+	if !t.scan(data) {
+		return invalidBody(field, reasonNotJSON)
+	}
+	if t.kind(0) != '{' {
+		return invalidBody(field, reasonNotObject)
+	}
+	return nil
+}
+
+// unwrapOnce detects one envelope around the object n and returns the node
+// of its content, or kind EnvelopeNone when n is the event. For an SNS
+// notification it scans the Message onto t, whose node 0 it returns.
+func (t *tape) unwrapOnce(n int32) (next int32, kind Envelope, err error) {
+	var detailType, detail, context, payload, typ, message int32 = noNode, noNode, noNode, noNode, noNode, noNode
+	for m := t.nodes[n].first; m != noNode; m = t.nodes[m].next {
+		key := t.data[t.nodes[m].keyStart:t.nodes[m].keyEnd]
+		if t.nodes[m].keyEscaped {
+			key, _ = unquote(key)
 		}
-		if jsonKind(detail) != "object" {
-			return nil, "", EnvelopeEventBridge, invalid("detail", reasonNotObjectTy)
+		switch string(key) {
+		case "eventId", "eventType":
+			return noNode, EnvelopeNone, nil
+		case "detail-type":
+			detailType = m
+		case "detail":
+			detail = m
+		case "requestContext":
+			context = m
+		case "requestPayload":
+			payload = m
+		case "Type":
+			typ = m
+		case "Message":
+			message = m
 		}
-		return detail, "detail", EnvelopeEventBridge, nil
 	}
 
-	payload, hasPayload := fields["requestPayload"]
-	if _, hasContext := fields["requestContext"]; hasContext && hasPayload {
-		if jsonKind(payload) != "object" {
-			return nil, "", EnvelopeLambdaDestination, invalid("requestPayload", reasonNotObjectTy)
+	if detailType != noNode && detail != noNode {
+		if !t.stringIs(detailType, EventTypeOrderCommitted) {
+			return noNode, EnvelopeEventBridge, invalid("detail-type", `must be "OrderCommitted"`)
 		}
-		return payload, "requestPayload", EnvelopeLambdaDestination, nil
+		if t.kind(detail) != '{' {
+			return noNode, EnvelopeEventBridge, invalid("detail", reasonNotObjectTy)
+		}
+		return detail, EnvelopeEventBridge, nil
 	}
 
-	var typ string
-	message, hasMessage := fields["Message"]
-	if hasMessage && jsonKind(fields["Type"]) == "string" && json.Unmarshal(fields["Type"], &typ) == nil && typ == "Notification" {
-		var msg string
-		if jsonKind(message) != "string" || json.Unmarshal(message, &msg) != nil {
-			return nil, "", EnvelopeSNS, invalid("Message", reasonNotString)
+	if context != noNode && payload != noNode {
+		if t.kind(payload) != '{' {
+			return noNode, EnvelopeLambdaDestination, invalid("requestPayload", reasonNotObjectTy)
 		}
-		return []byte(msg), "Message", EnvelopeSNS, nil
+		return payload, EnvelopeLambdaDestination, nil
 	}
-	return nil, "", EnvelopeNone, nil
+
+	if message != noNode && typ != noNode && t.stringIs(typ, "Notification") {
+		if t.kind(message) != '"' {
+			return noNode, EnvelopeSNS, invalid("Message", reasonNotString)
+		}
+		if err := t.scanObject(t.text(message), "Message"); err != nil {
+			return noNode, EnvelopeSNS, err
+		}
+		return 0, EnvelopeSNS, nil
+	}
+	return noNode, EnvelopeNone, nil
+}
+
+// stringIs reports whether node n is a string equal to s.
+func (t *tape) stringIs(n int32, s string) bool {
+	return t.kind(n) == '"' && string(t.text(n)) == s
 }

@@ -47,6 +47,11 @@ func TestUnwrap(t *testing.T) {
 			event, events.EnvelopeLambdaDestination,
 		},
 		{"requestPayload without requestContext", `{"requestPayload":{}}`, `{"requestPayload":{}}`, events.EnvelopeNone},
+		{"eventId beside EventBridge keys", `{"eventId":"x","detail-type":"OrderCommitted","detail":` + event + `}`, `{"eventId":"x","detail-type":"OrderCommitted","detail":` + event + `}`, events.EnvelopeNone},
+		{"eventType beside SNS keys", `{"eventType":null,"Type":"Notification","Message":"{}"}`, `{"eventType":null,"Type":"Notification","Message":"{}"}`, events.EnvelopeNone},
+		{"eventId beside a bad detail-type", `{"eventId":"x","detail-type":"OrderCancelled","detail":{}}`, `{"eventId":"x","detail-type":"OrderCancelled","detail":{}}`, events.EnvelopeNone},
+		{"eventId inside the detail", `{"detail-type":"OrderCommitted","detail":{"eventId":"x","Type":"Notification","Message":"[]"}}`, `{"eventId":"x","Type":"Notification","Message":"[]"}`, events.EnvelopeEventBridge},
+		{"EventId is not eventId", `{"EventId":"x","detail-type":"OrderCommitted","detail":` + event + `}`, event, events.EnvelopeEventBridge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,59 +1,15 @@
 package events
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 )
 
-// parseObject decodes data as a JSON object whose members keep their raw
-// JSON. Keys are matched exactly later on, unlike encoding/json's
-// case-insensitive struct fields, so the decoder agrees with the schema.
-// field names where data came from in errors, "" for the body.
-func parseObject(data []byte, field string) (map[string]json.RawMessage, error) {
-	if !json.Valid(data) {
-		return nil, invalidBody(field, reasonNotJSON)
-	}
-	data = bytes.TrimSpace(data)
-	if data[0] != '{' {
-		return nil, invalidBody(field, reasonNotObject)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, invalidBody(field, reasonNotJSON)
-	}
-	return m, nil
-}
-
-// jsonKind returns the JSON type of a valid raw value: "string", "object",
-// "array", "boolean", "null" or "number".
-func jsonKind(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "null"
-	}
-	switch raw[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	default:
-		return "number"
-	}
-}
-
-// object is a JSON object being decoded and its path from the event root.
-// A nil fields map stands for an absent optional object.
+// object is a JSON object being decoded: its node on the tape and its JSON
+// path from the event root. An absent optional object has node noNode.
 type object struct {
-	path   string
-	fields map[string]json.RawMessage
+	path string
+	n    int32
 }
 
 // child returns the JSON path of key inside o.
@@ -64,15 +20,6 @@ func (o object) child(key string) string {
 	return o.path + "." + key
 }
 
-// value returns the raw value of key, or nil when it is absent or null.
-func (o object) value(key string) json.RawMessage {
-	raw, ok := o.fields[key]
-	if !ok || jsonKind(raw) == "null" {
-		return nil
-	}
-	return bytes.TrimSpace(raw)
-}
-
 // presence says whether a field must be present.
 type presence bool
 
@@ -81,9 +28,10 @@ const (
 	optional presence = false
 )
 
-// decoder reads fields and keeps the first error; once it has failed every
-// further call is a no-op returning a zero value.
+// decoder reads fields from a scanned document and keeps the first error;
+// once it has failed every further call is a no-op returning a zero value.
 type decoder struct {
+	t   *tape
 	err error
 }
 
@@ -101,44 +49,68 @@ func (d *decoder) check(field string, ok bool, reason string) {
 	}
 }
 
-// raw returns the raw value of key, recording "missing" when a required
-// field is absent or null.
-func (d *decoder) raw(o object, key string, p presence) json.RawMessage {
-	if d.err != nil {
-		return nil
+// value returns the node of key in o, or noNode when it is absent or null.
+func (d *decoder) value(o object, key string) int32 {
+	if o.n == noNode {
+		return noNode
 	}
-	raw := o.value(key)
-	if raw == nil && p == required {
+	m := d.t.member(o.n, key)
+	if m == noNode || d.t.kind(m) == 'n' {
+		return noNode
+	}
+	return m
+}
+
+// raw returns the node of key, recording "missing" when a required field is
+// absent or null.
+func (d *decoder) raw(o object, key string, p presence) int32 {
+	if d.err != nil {
+		return noNode
+	}
+	m := d.value(o, key)
+	if m == noNode && p == required {
 		d.fail(o.child(key), reasonMissing)
 	}
-	return raw
+	return m
+}
+
+// bytes returns the string value of key, unescaped; an absent optional
+// field is nil. The result may share memory with the document.
+func (d *decoder) bytes(o object, key string, p presence) []byte {
+	m := d.raw(o, key, p)
+	if m == noNode {
+		return nil
+	}
+	if d.t.kind(m) != '"' {
+		d.fail(o.child(key), reasonNotString)
+		return nil
+	}
+	return d.t.text(m)
 }
 
 // str returns the string value of key; an absent optional field is "".
 func (d *decoder) str(o object, key string, p presence) string {
-	raw := d.raw(o, key, p)
-	if raw == nil {
-		return ""
-	}
-	var s string
-	if jsonKind(raw) != "string" || json.Unmarshal(raw, &s) != nil {
-		d.fail(o.child(key), reasonNotString)
-		return ""
-	}
-	return s
+	return string(d.bytes(o, key, p))
 }
 
-// obj returns the object value of key; an absent optional object is an
-// object with no fields.
-func (d *decoder) obj(o object, key string, p presence) object {
-	child := object{path: o.child(key)}
-	raw := d.raw(o, key, p)
-	if raw == nil {
+// obj returns the object at path, whose last element is its key in o; an
+// absent optional object is an object with no fields. path is spelt out by
+// the caller so that decoding a valid event builds no path strings.
+func (d *decoder) obj(o object, path string, p presence) object {
+	key := path[len(o.path):]
+	if o.path != "" {
+		key = key[1:] // the dot
+	}
+	child := object{path: path, n: noNode}
+	m := d.raw(o, key, p)
+	if m == noNode {
 		return child
 	}
-	if jsonKind(raw) != "object" || json.Unmarshal(raw, &child.fields) != nil {
-		d.fail(child.path, reasonNotObjectTy)
+	if d.t.kind(m) != '{' {
+		d.fail(path, reasonNotObjectTy)
+		return child
 	}
+	child.n = m
 	return child
 }
 

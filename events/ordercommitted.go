@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -60,53 +59,56 @@ func (e *OrderCommitted) IsGuest() bool {
 // Decode unwraps body (see Unwrap), then decodes and validates the event.
 // Every error it returns is an *InvalidError. env is the outermost envelope
 // detected, also on error when it was detected before the failure.
+//
+// The body is read in one pass that validates the JSON and records where
+// each member is; only an SNS Message, a JSON document inside a string, is
+// read again.
 func Decode(body []byte) (*OrderCommitted, Envelope, error) {
-	inner, env, err := Unwrap(body)
+	t := getTape()
+	defer putTape(t)
+	n, env, err := t.unwrap(body)
 	if err != nil {
 		return nil, env, err
 	}
-	fields, err := parseObject(inner, "")
-	if err != nil {
-		return nil, env, err
-	}
-	e, err := decodeEvent(fields)
+	e, err := decodeEvent(t, n)
 	if err != nil {
 		return nil, env, err
 	}
 	return e, env, nil
 }
 
-// decodeEvent decodes and validates the members of an event object, field
-// by field in a fixed order, and reports the first problem.
-func decodeEvent(fields map[string]json.RawMessage) (*OrderCommitted, error) {
-	d := &decoder{}
-	root := object{fields: fields}
+// decodeEvent decodes and validates the event object n of t, field by field
+// in a fixed order, and reports the first problem.
+func decodeEvent(t *tape, n int32) (*OrderCommitted, error) {
+	d := &decoder{t: t}
+	root := object{n: n}
 	e := &OrderCommitted{}
 
 	e.EventID = d.str(root, "eventId", required)
 	d.length("eventId", e.EventID, 1, maxIDLength)
-	e.EventType = d.str(root, "eventType", required)
-	d.check("eventType", e.EventType == EventTypeOrderCommitted, `must be "OrderCommitted"`)
+	d.noControl("eventId", e.EventID)
+	d.check("eventType", string(d.bytes(root, "eventType", required)) == EventTypeOrderCommitted, `must be "OrderCommitted"`)
+	e.EventType = EventTypeOrderCommitted
 	e.Version = d.version(root, "version")
-	e.Source = d.str(root, "source", required)
-	d.check("source", e.Source == SourceGraphQL || e.Source == SourceFulfillment,
-		"must be one of graphql, fulfillment")
+	e.Source = d.source(root, "source")
 	e.OccurredAt = d.timestamp(root, "occurredAt")
 	e.Brand = d.str(root, "brand", optional)
 	d.length("brand", e.Brand, 0, maxBrandLength)
+	d.noControl("brand", e.Brand)
 
 	order := d.obj(root, "order", required)
 	e.Order.ID = d.str(order, "id", required)
 	d.length("order.id", e.Order.ID, 1, maxIDLength)
-	e.Order.FulfillmentType = d.str(order, "fulfillmentType", required)
+	d.noControl("order.id", e.Order.ID)
+	e.Order.FulfillmentType = d.fulfillmentType(order, "fulfillmentType")
 	d.check("order.fulfillmentType", e.Order.FulfillmentType != "", "must not be empty")
 	e.Order.CountryCode = d.countryCode(order, "countryCode")
-	dropoff := d.obj(d.obj(order, "delivery", optional), "dropoff", optional)
+	dropoff := d.obj(d.obj(order, "order.delivery", optional), "order.delivery.dropoff", optional)
 	e.Order.DropoffPhone = d.str(dropoff, "phoneNumber", optional)
 
 	user := d.obj(root, "user", optional)
 	e.User.CognitoID = d.cognitoID(user, "cognitoId")
-	details := d.obj(user, "details", optional)
+	details := d.obj(user, "user.details", optional)
 	e.User.Phone = d.str(details, "phoneNumber", optional)
 	e.User.CountryCode = d.countryCode(details, "countryCode")
 

@@ -12,6 +12,10 @@ import (
 const (
 	ViaDropoff = "dropoff" // the delivery order's dropoff phone
 	ViaAccount = "account" // the customer's account phone
+	// ViaLegacy marks a link imported from a legacy lookup record of the user
+	// table (phone#<number>/v0_UserPhone): no order backs it. It is also the
+	// link's source.
+	ViaLegacy = "legacy"
 )
 
 // Outcome is what Link did.
@@ -34,6 +38,10 @@ var ErrInvalidSighting = errors.New("invalid sighting")
 
 // ErrNotFound is returned when there is no such link.
 var ErrNotFound = errors.New("link not found")
+
+// ErrForgotten is returned by a write for a customer that was forgotten
+// (erased): nothing was stored, and nothing ever will be for that customer.
+var ErrForgotten = errors.New("customer forgotten")
 
 // isE164 reports whether phone is "+" and 2 to 15 digits, the first not 0.
 func isE164(phone string) bool {
@@ -89,7 +97,18 @@ type Link struct {
 	NormVersion  string
 	UnlinkedAt   *time.Time
 	Active       bool
+	// ExpiresAt is when the link stops being evidence (its DynamoDB TTL:
+	// lastSeenAt + LINK_RETENTION); nil when no retention applied.
+	ExpiresAt *time.Time
 }
+
+// Legacy reports whether the link rests only on a legacy lookup record: no
+// order backs it, so it has no first or last order (and zero times).
+func (l Link) Legacy() bool { return l.LastOrderID == "" }
+
+// Expired reports whether the link's TTL has passed at now. DynamoDB deletes
+// expired items only eventually (up to days later): readers hide them.
+func (l Link) Expired(now time.Time) bool { return l.ExpiresAt != nil && !now.Before(*l.ExpiresAt) }
 
 // ValidateCognitoID checks that id can be part of a key: letters, digits and
 // -_.:@+, 1 to 128 characters. No input can so reach into another record's key.
@@ -141,9 +160,16 @@ func (s Sighting) Validate() error {
 func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Millisecond).Format(TimeLayout) }
 
 // SortRecentFirst orders links most recently seen first (ties: by Cognito
-// id), the order in which search answers.
+// id), the order in which search answers. Legacy links (no order) come after
+// every order-backed link.
 func SortRecentFirst(links []Link) {
 	slices.SortFunc(links, func(a, b Link) int {
+		if a.Legacy() != b.Legacy() {
+			if a.Legacy() {
+				return 1
+			}
+			return -1
+		}
 		if c := b.LastSeenAt.Compare(a.LastSeenAt); c != 0 {
 			return c
 		}

@@ -5,23 +5,29 @@ package lookup
 type LinkView struct {
 	CognitoID    string   `json:"cognitoId"`
 	Phone        string   `json:"phone"`
-	FirstSeenAt  string   `json:"firstSeenAt"`
-	LastSeenAt   string   `json:"lastSeenAt"`
-	FirstOrderID string   `json:"firstOrderId"`
-	LastOrderID  string   `json:"lastOrderId"`
+	FirstSeenAt  string   `json:"firstSeenAt,omitempty"` // absent only on a legacy link
+	LastSeenAt   string   `json:"lastSeenAt,omitempty"`
+	FirstOrderID string   `json:"firstOrderId,omitempty"`
+	LastOrderID  string   `json:"lastOrderId,omitempty"`
 	Sources      []string `json:"sources"`
 	Via          []string `json:"via"`
 	Brand        string   `json:"brand,omitempty"`
 	UnlinkedAt   string   `json:"unlinkedAt,omitempty"` // only on an unlinked link
+	// Legacy is true for a link imported from a legacy lookup record, which
+	// no order backs (no times, no order ids): it ranks after the others.
+	Legacy bool `json:"legacy,omitempty"`
 }
 
 // View returns the JSON view of l. Times are formatted as stored.
 func View(l Link) LinkView {
 	v := LinkView{
 		CognitoID: l.CognitoID, Phone: l.Phone,
-		FirstSeenAt: FormatTime(l.FirstSeenAt), LastSeenAt: FormatTime(l.LastSeenAt),
 		FirstOrderID: l.FirstOrderID, LastOrderID: l.LastOrderID,
 		Sources: nonNil(l.Sources), Via: nonNil(l.Via), Brand: l.Brand,
+		Legacy: l.Legacy(),
+	}
+	if !v.Legacy {
+		v.FirstSeenAt, v.LastSeenAt = FormatTime(l.FirstSeenAt), FormatTime(l.LastSeenAt)
 	}
 	if l.UnlinkedAt != nil && !l.Active {
 		v.UnlinkedAt = FormatTime(*l.UnlinkedAt)

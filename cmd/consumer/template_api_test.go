@@ -77,8 +77,9 @@ func TestTemplateAPI(t *testing.T) {
 }
 
 // TestTemplateAPIRole: the API function's own role allows Query on the table
-// and its index, UpdateItem and GetItem (unlink) on the table only, and
-// writing its own log streams; nothing else.
+// and its index, UpdateItem and GetItem (unlink) on the table only, on the
+// table only for partition keys phone_user#..., and writing its own log
+// streams; nothing else.
 func TestTemplateAPIRole(t *testing.T) {
 	_, raw := loadTemplate(t)
 	byAction := map[string][]string{}
@@ -108,6 +109,13 @@ func TestTemplateAPIRole(t *testing.T) {
 		assert.Contains(t, byAction[a][0], `:table/${Name}"`, "%s on the table only", a)
 	}
 	assert.Contains(t, byAction["logs:PutLogEvents"][0], "${ApiLogGroup}", "its own log group")
+	for _, st := range at(t, raw, "Resources", "ApiRole", "Properties", "Policies", "0", "PolicyDocument", "Statement").([]any) {
+		b, _ := json.Marshal(at(t, st, "Resource"))
+		if strings.Contains(string(b), ":table/${Name}\"") {
+			assert.Equal(t, []any{"phone_user#*"}, at(t, st, "Condition", "ForAllValues:StringLike", "dynamodb:LeadingKeys"),
+				"%s: only our partition keys of a shared table", at(t, st, "Sid"))
+		}
+	}
 	assert.Equal(t, map[string]any{"Service": "lambda.amazonaws.com"},
 		at(t, raw, "Resources", "ApiRole", "Properties", "AssumeRolePolicyDocument", "Statement", "0", "Principal"))
 }

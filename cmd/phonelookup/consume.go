@@ -9,11 +9,11 @@ import (
 	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 )
 
-func cmdConsume(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdConsume(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("consume", e, &c)
 	queue := fs.String("queue", defaultQueue, "queue NAME or URL")
-	conc := fs.Int("concurrency", 0, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	conc := intFlag(fs, "concurrency", 0, 0, 1000, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
 	untilEmpty := fs.Bool("until-empty", false, "exit once the queue is empty and nothing is in flight")
 	progress := fs.Duration("progress", 5*time.Second, "interval of the progress lines on stderr")
 	pos, err := parse(fs, args)
@@ -21,7 +21,7 @@ func cmdConsume(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError("consume takes no arguments")
+		return usagef("consume takes no arguments")
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {

@@ -1,64 +1,25 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
-const dlqUsage = `usage: phonelookup dlq COMMAND --queue NAME|URL [flags]
-
-commands:
-  depth      messages visible and in flight
-  inspect    [--max N] [--json]
-             read without consuming; group by failure reason, source, envelope, error
-  redrive    [--to original|NAME|URL] [--mode auto|native|client] [--max N] [--rate N/s]
-             [--filter EXPR] [--dry-run] [--audit FILE]
-             move messages back (or elsewhere); never loses one
-  reprocess  [--filter EXPR] [--max N] [--audit FILE]
-             run messages through the pipeline; delete those that now succeed
-  export     --out FILE.jsonl [--max N]
-             copy bodies and attributes to a file without consuming them
-
---filter: comma-separated key=value terms, all must match; keys eventId, orderId,
-source, eventType, reason (the invalid field, like order.id, or "valid", or "body");
-a value ending in * matches by prefix.`
-
-// cmdDLQ runs the dead-letter tools.
-func cmdDLQ(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		return usageError("%s", dlqUsage)
-	}
-	sub := map[string]func(context.Context, env, []string) error{
-		"depth":     dlqDepth,
-		"inspect":   dlqInspect,
-		"redrive":   dlqRedrive,
-		"reprocess": dlqReprocess,
-		"export":    dlqExport,
-	}
-	cmd, ok := sub[args[0]]
-	if !ok {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-			fmt.Fprintln(e.stderr, dlqUsage)
-			return nil
-		}
-		return usageError("unknown dlq command %q\n%s", args[0], dlqUsage)
-	}
-	return cmd(ctx, e, args[1:])
-}
-
 // dlqFlags is a flag set for `dlq name` with --queue.
-func dlqFlags(name string, e env, c *common) (*flag.FlagSet, *string) {
+func dlqFlags(name string, e proc, c *tableFlags) (*flag.FlagSet, *string) {
 	fs := newFlags("dlq "+name, e, c)
 	queue := fs.String("queue", defaultQueue+dlqSuffix, "dead-letter queue NAME or URL")
 	return fs, queue
@@ -66,16 +27,13 @@ func dlqFlags(name string, e env, c *common) (*flag.FlagSet, *string) {
 
 // dlqSetup parses the flags (no positional arguments), builds the app and
 // resolves the queue.
-func dlqSetup(ctx context.Context, e env, fs *flag.FlagSet, c *common, queue *string, args []string, check func() error) (*app.App, string, error) {
+func dlqSetup(ctx context.Context, e proc, fs *flag.FlagSet, c *tableFlags, queue *string, args []string, check func() error) (*app.App, string, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, "", err
 	}
 	if len(pos) > 0 {
-		return nil, "", usageError("%s: unexpected argument %q", fs.Name(), pos[0])
-	}
-	if f := fs.Lookup("max"); f != nil && strings.HasPrefix(f.Value.String(), "-") {
-		return nil, "", usageError("--max %s: want 0 or more", f.Value)
+		return nil, "", usagef("%s: unexpected argument %q", fs.Name(), termtext.Clip(pos[0], 64))
 	}
 	if check != nil {
 		if err := check(); err != nil {
@@ -93,8 +51,8 @@ func dlqSetup(ctx context.Context, e env, fs *flag.FlagSet, c *common, queue *st
 	return a, url, nil
 }
 
-func dlqDepth(ctx context.Context, e env, args []string) error {
-	var c common
+func dlqDepth(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs, queue := dlqFlags("depth", e, &c)
 	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, nil)
 	if err != nil {
@@ -108,17 +66,17 @@ func dlqDepth(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-func dlqInspect(ctx context.Context, e env, args []string) error {
-	var c common
+func dlqInspect(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs, queue := dlqFlags("inspect", e, &c)
-	maxN := fs.Int("max", 0, "read at most N messages (0: all)")
+	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "read at most N messages (0: all)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, nil)
 	if err != nil {
 		return err
 	}
 	opts := dlqOptions(ctx, e, a, "inspect", url, *maxN)
-	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Phones: a.Phones, Options: opts}).Run(ctx)
+	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Processor: a.Processor, Options: opts}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", *queue, err)
 	}
@@ -128,10 +86,10 @@ func dlqInspect(ctx context.Context, e env, args []string) error {
 		rep.WriteText(e.stdout)
 	}
 	if err == nil && rep.End == dlq.EndInterrupted {
-		return &exitError{code: 1, err: fmt.Errorf("interrupted: the report covers only the messages read so far")}
+		return fmt.Errorf("interrupted: the report covers only the messages read so far")
 	}
 	if err == nil && incomplete(rep.End) {
-		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s): the report may not cover the whole queue", rep.End)}
+		return fmt.Errorf("stopped early (end %s): the report may not cover the whole queue", rep.End)
 	}
 	return err
 }
@@ -142,12 +100,12 @@ func incomplete(end dlq.DrainEnd) bool {
 	return end == dlq.EndUnconfirmed || end == dlq.EndInFlightLimit
 }
 
-func dlqRedrive(ctx context.Context, e env, args []string) error {
-	var c common
+func dlqRedrive(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs, queue := dlqFlags("redrive", e, &c)
 	to := fs.String("to", "original", "destination: original (the queue that redrives to the DLQ), or a queue NAME or URL")
 	mode := fs.String("mode", dlq.ModeAuto, "auto, native (SQS's move task) or client")
-	maxN := fs.Int("max", 0, "move at most N messages matching the filter (0: all)")
+	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "move at most N messages matching the filter (0: all)")
 	rateFlag := fs.String("rate", "", "at most N messages per second, as N/s (default: no limit)")
 	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
 	dryRun := fs.Bool("dry-run", false, "print what would move; move nothing")
@@ -156,10 +114,10 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 	var rate float64
 	a, src, err := dlqSetup(ctx, e, fs, &c, queue, args, func() (err error) {
 		if filter, err = dlq.ParseFilter(*filterFlag); err != nil {
-			return usageError("--filter: %v", err)
+			return usagef("--filter: %v", err)
 		}
 		if rate, err = dlq.ParseRate(*rateFlag); err != nil {
-			return usageError("--rate: %v", err)
+			return usagef("--rate: %v", err)
 		}
 		return nil
 	})
@@ -174,7 +132,7 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 		Mode: *mode, Sources: sources, Filter: filter, DryRun: *dryRun, Max: *maxN, Audit: *auditPath != "", Rate: rate,
 	})
 	if err != nil {
-		return usageError("%v", err)
+		return usagef("%v", err)
 	}
 
 	// The destination.
@@ -185,7 +143,7 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 	case *to == "original":
 		if destURL, err = dlq.OriginalQueue(ctx, a.SQS, src); err != nil {
 			if errors.Is(err, dlq.ErrNoOriginal) {
-				return usageError("%v", err)
+				return usagef("%v", err)
 			}
 			return err
 		}
@@ -196,10 +154,10 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 	}
 	if destURL != "" {
 		if destARN, err = dlq.CheckDistinct(ctx, a.SQS, src, destURL); err != nil {
-			return usageError("%v", err)
+			return usagef("%v", err)
 		}
 	}
-	fmt.Fprintf(e.stderr, "redrive: %s mode (%s): %s -> %s\n", chosen, why, src, or(destURL, "each message's source queue"))
+	fmt.Fprintf(e.stderr, "redrive: %s mode (%s): %s -> %s\n", chosen, why, src, cmp.Or(destURL, "each message's source queue"))
 
 	if chosen == dlq.ModeNative {
 		srcARN, err := dlq.QueueARN(ctx, a.SQS, src)
@@ -218,9 +176,9 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 		case err != nil:
 			return err
 		case res.Interrupted:
-			return &exitError{code: 1, err: fmt.Errorf("interrupted: move task %s after moving ~%d; the rest is still in the dead-letter queue", res.Status, res.Moved)}
+			return fmt.Errorf("interrupted: move task %s after moving ~%d; the rest is still in the dead-letter queue", res.Status, res.Moved)
 		case !res.OK():
-			return &exitError{code: 1, err: fmt.Errorf("move task %s (%s) after moving ~%d", res.Status, or(res.FailureReason, "no reason given"), res.Moved)}
+			return fmt.Errorf("move task %s (%s) after moving ~%d", res.Status, cmp.Or(res.FailureReason, "no reason given"), res.Moved)
 		}
 		return nil
 	}
@@ -245,26 +203,26 @@ func dlqRedrive(ctx context.Context, e env, args []string) error {
 	case err != nil:
 		return err
 	case s.Failed > 0:
-		return &exitError{code: 1, err: fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)}
+		return fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)
 	case s.End == dlq.EndInterrupted:
-		return &exitError{code: 1, err: fmt.Errorf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved)}
+		return fmt.Errorf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved)
 	case incomplete(s.End):
-		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s) after moving %d; messages may be left in the dead-letter queue", s.End, s.Moved)}
+		return fmt.Errorf("stopped early (end %s) after moving %d; messages may be left in the dead-letter queue", s.End, s.Moved)
 	}
 	return nil
 }
 
-func dlqReprocess(ctx context.Context, e env, args []string) error {
-	var c common
+func dlqReprocess(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs, queue := dlqFlags("reprocess", e, &c)
 	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
-	maxN := fs.Int("max", 0, "process at most N messages matching the filter (0: all)")
+	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "process at most N messages matching the filter (0: all)")
 	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
-	conc := fs.Int("concurrency", 0, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	conc := intFlag(fs, "concurrency", 0, 0, 1000, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
 	var filter dlq.Filter
 	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, func() (err error) {
 		if filter, err = dlq.ParseFilter(*filterFlag); err != nil {
-			return usageError("--filter: %v", err)
+			return usagef("--filter: %v", err)
 		}
 		return nil
 	})
@@ -292,22 +250,22 @@ func dlqReprocess(ctx context.Context, e env, args []string) error {
 	case err != nil:
 		return err
 	case s.End == dlq.EndInterrupted:
-		return &exitError{code: 1, err: fmt.Errorf("interrupted after deleting %d; %d invalid, %d failed", s.Deleted, s.Invalid, s.Failed)}
+		return fmt.Errorf("interrupted after deleting %d; %d invalid, %d failed", s.Deleted, s.Invalid, s.Failed)
 	case !s.OK():
-		return &exitError{code: 1, err: fmt.Errorf("%d messages stay in the dead-letter queue (%d invalid, %d failed, %d not deleted)",
-			s.Kept+s.DeleteFailed, s.Invalid, s.Failed, s.DeleteFailed)}
+		return fmt.Errorf("%d messages stay in the dead-letter queue (%d invalid, %d failed, %d not deleted)",
+			s.Kept+s.DeleteFailed, s.Invalid, s.Failed, s.DeleteFailed)
 	}
 	return nil
 }
 
-func dlqExport(ctx context.Context, e env, args []string) error {
-	var c common
+func dlqExport(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs, queue := dlqFlags("export", e, &c)
 	out := fs.String("out", "", "write to FILE.jsonl (must not exist; - for standard output)")
-	maxN := fs.Int("max", 0, "export at most N messages (0: all)")
+	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "export at most N messages (0: all)")
 	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, func() error {
 		if *out == "" {
-			return usageError("dlq export: --out FILE.jsonl is required")
+			return usagef("dlq export: --out FILE.jsonl is required")
 		}
 		return nil
 	})
@@ -316,7 +274,7 @@ func dlqExport(ctx context.Context, e env, args []string) error {
 	}
 	w, summaryTo := e.stdout, e.stderr
 	var f *os.File
-	if !isStdin(*out) {
+	if !isDash(*out) {
 		// The file holds bodies, personal data included: owner only, and
 		// never over an earlier export.
 		if f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
@@ -340,23 +298,23 @@ func dlqExport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if s.End == dlq.EndInterrupted {
-		return &exitError{code: 1, err: fmt.Errorf("interrupted after exporting %d messages", s.Exported)}
+		return fmt.Errorf("interrupted after exporting %d messages", s.Exported)
 	}
 	if incomplete(s.End) {
-		return &exitError{code: 1, err: fmt.Errorf("stopped early (end %s) after exporting %d messages: the export may be partial", s.End, s.Exported)}
+		return fmt.Errorf("stopped early (end %s) after exporting %d messages: the export may be partial", s.End, s.Exported)
 	}
 	return nil
 }
 
 // dlqOptions are the lease options of the CLI (the default 60 s lease), its
 // logger and the progress display on stderr.
-func dlqOptions(ctx context.Context, e env, a *app.App, label, url string, maxN int) dlq.Options {
+func dlqOptions(ctx context.Context, e proc, a *app.App, label, url string, maxN int) dlq.Options {
 	return dlq.Options{Log: a.Config.Logger(e.stderr), Progress: dlqProgress(ctx, e, a, label, url, maxN)}
 }
 
 // dlqProgress is a progress bar when stderr is a terminal, else a line every
 // few seconds; the expected total is the queue's count (or --max).
-func dlqProgress(ctx context.Context, e env, a *app.App, label, url string, maxN int) dlq.Progress {
+func dlqProgress(ctx context.Context, e proc, a *app.App, label, url string, maxN int) dlq.Progress {
 	total := 0
 	if c, err := dlq.QueueCounts(ctx, a.SQS, url); err == nil {
 		total = c.Visible
@@ -397,11 +355,4 @@ func printJSON(w io.Writer, v any) error {
 	}
 	_, err = fmt.Fprintln(w, string(b))
 	return err
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -31,24 +31,15 @@ func dlqEmulators(t *testing.T) *emulator.Emulators {
 	return cliEmu
 }
 
-// dlqCLIEnv is cliEnv for the emulators with SQS: the getenv of a CLI run on
-// table, and the same AWS variables (AWS_ENDPOINT_URL_SQS included) in the
-// process environment, which app.Build reads. Not parallel.
+// dlqCLIEnv is cliEnv for the emulators with SQS (AWS_ENDPOINT_URL_SQS
+// included). It leaves the process environment alone: parallel tests may
+// use it.
 func dlqCLIEnv(t *testing.T, table string) func(string) string {
 	t.Helper()
-	e := dlqEmulators(t)
-	vars := map[string]string{"LOOKUP_TABLE": table}
-	for _, kv := range e.Env() {
-		k, v, ok := strings.Cut(kv, "=")
-		require.True(t, ok, "emulator Env() entry %q", kv)
-		vars[k] = v
-		t.Setenv(k, v)
-	}
-	require.NotEmpty(t, vars["AWS_ENDPOINT_URL_SQS"], "emulator Env() lacks AWS_ENDPOINT_URL_SQS")
-	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"} {
-		t.Setenv(k, "")
-	}
-	return func(k string) string { return vars[k] }
+	dlqEmulators(t)
+	getenv := cliEnv(t, table)
+	require.NotEmpty(t, getenv("AWS_ENDPOINT_URL_SQS"), "emulator Env() lacks AWS_ENDPOINT_URL_SQS")
+	return getenv
 }
 
 // waitDepth runs `dlq depth --queue queue` until it reports visible
@@ -117,6 +108,7 @@ func sampleEventIDs(gs []dlq.Group) map[string][]string {
 // with the number of messages in the queue, which ends them as soon as they
 // have all (end "max") and keeps the test near 25 s.
 func TestCLIDeadLetterTools(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("clidlq")
 	getenv := dlqCLIEnv(t, table)
 	queue := emulator.UniqueName("clidlq-q")
@@ -289,8 +281,8 @@ func TestCLIDeadLetterTools(t *testing.T) {
 			err := run(ctx, args, getenv, strings.NewReader(""), io.Discard, io.Discard)
 			cancel()
 			require.Error(t, err, "%q", args)
-			var ee *exitError
-			assert.True(t, errors.As(err, &ee), "%q: %v is not an exitError", args, err)
+			var ue *usageError
+			assert.True(t, errors.As(err, &ue), "%q: %v is not a usageError", args, err)
 			assert.Equal(t, 2, exitCode(err, io.Discard), "%q: exit status of %v", args, err)
 		}
 		err := run(context.Background(), []string{"dlq", "redrive", "--filter", "colour=red"}, getenv, strings.NewReader(""), io.Discard, io.Discard)

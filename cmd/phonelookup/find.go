@@ -8,11 +8,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/phonelookup/phonelookup/internal/termtext"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-func cmdFind(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdFind(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("find", e, &c)
 	region := fs.String("region", "", "region of a PHONE written without + (default $PHONE_DEFAULT_REGION)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -21,7 +22,7 @@ func cmdFind(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError("find takes one PHONE (quote it if it has spaces)")
+		return usagef("find takes one PHONE (quote it if it has spaces)")
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {
@@ -29,7 +30,7 @@ func cmdFind(ctx context.Context, e env, args []string) error {
 	}
 	phone, err := a.Phones.Normalize(pos[0], *region)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("cannot normalise the phone number (give it with + and country code, or --region): %w", err)}
+		return usagef("cannot normalise the phone number (give it with + and country code, or --region): %w", err)
 	}
 	links, err := a.Store.FindByPhone(ctx, phone)
 	if err != nil {
@@ -47,17 +48,19 @@ func cmdFind(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COGNITO ID\tLAST SEEN\tLAST ORDER\tFIRST SEEN\tFIRST ORDER\tSOURCES\tVIA")
-	for _, l := range links {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.CognitoID,
-			lookup.FormatTime(l.LastSeenAt), l.LastOrderID,
-			lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID,
-			strings.Join(l.Sources, ","), strings.Join(l.Via, ","))
+	for _, l := range links { // every field from an event is escaped: an id can hold ESC [2J
+		last, lastOrder, first, firstOrder := lookup.FormatTime(l.LastSeenAt), l.LastOrderID, lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID
+		if l.Legacy() { // no order: imported from a legacy lookup record, ranked last
+			last, lastOrder, first, firstOrder = "(legacy record)", "-", "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termtext.Escape(l.CognitoID), last, termtext.Escape(lastOrder),
+			first, termtext.Escape(firstOrder), termtext.Escape(strings.Join(l.Sources, ",")), termtext.Escape(strings.Join(l.Via, ",")))
 	}
 	return tw.Flush()
 }
 
-func cmdUnlink(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdUnlink(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("unlink", e, &c)
 	user := fs.String("user", "", "the customer's Cognito id")
 	phoneArg := fs.String("phone", "", "the phone number")
@@ -67,10 +70,10 @@ func cmdUnlink(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 || *user == "" || *phoneArg == "" {
-		return usageError("unlink needs --user ID and --phone PHONE")
+		return usagef("unlink needs --user ID and --phone PHONE")
 	}
 	if err := lookup.ValidateCognitoID(*user); err != nil {
-		return &exitError{code: 2, err: err}
+		return &usageError{err: err}
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {
@@ -78,11 +81,11 @@ func cmdUnlink(ctx context.Context, e env, args []string) error {
 	}
 	phone, err := a.Phones.Normalize(*phoneArg, *region)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("cannot normalise the phone number: %w", err)}
+		return usagef("cannot normalise the phone number: %w", err)
 	}
 	if err := a.Store.Unlink(ctx, *user, phone); err != nil {
 		if errors.Is(err, lookup.ErrNotFound) {
-			return &exitError{code: 1, err: fmt.Errorf("no link between %s and %s", *user, phone)}
+			return fmt.Errorf("no link between %s and %s", *user, phone)
 		}
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
@@ -28,10 +29,10 @@ func TestMain(m *testing.M) { os.Exit(emulator.Main(m, true, &cliEmu)) }
 
 const samplesFile = "../../testdata/events/samples.jsonl"
 
-// cliEnv returns the getenv of a CLI run against the emulator on table, and
-// sets the AWS variables in the process environment too: app.Build loads the
-// AWS configuration with config.LoadDefaultConfig, which reads os.Getenv, not
-// the getenv given to run. Tests using it cannot be parallel.
+// cliEnv returns the getenv of a CLI run against the emulators on table:
+// the emulators' AWS variables and LOOKUP_TABLE, nothing else. The process
+// environment is left alone (app.Build hands the injected region,
+// endpoints and credentials to the SDK), so tests using it run in parallel.
 func cliEnv(t *testing.T, table string) func(string) string {
 	t.Helper()
 	vars := map[string]string{"LOOKUP_TABLE": table}
@@ -39,31 +40,8 @@ func cliEnv(t *testing.T, table string) func(string) string {
 		k, v, ok := strings.Cut(kv, "=")
 		require.True(t, ok, "emulator Env() entry %q", kv)
 		vars[k] = v
-		t.Setenv(k, v)
-	}
-	// Nothing else from the real environment may steer the SDK.
-	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"} {
-		t.Setenv(k, "")
 	}
 	return func(k string) string { return vars[k] }
-}
-
-// cliResult is the outcome of one run of the CLI.
-type cliResult struct {
-	stdout, stderr string
-	code           int
-}
-
-// runCLI runs the CLI with args as main would and returns its output and
-// exit status (exitCode writes the error to stderr, as main does).
-func runCLI(t *testing.T, getenv func(string) string, args ...string) cliResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	err := run(ctx, args, getenv, strings.NewReader(""), &stdout, &stderr)
-	code := exitCode(err, &stderr)
-	return cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 
 // samplesTruth decodes samples.jsonl the way process reads it: the number
@@ -143,6 +121,7 @@ var rawPhones = []string{
 }
 
 func TestCLI(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("cli")
 	getenv := cliEnv(t, table)
 	wantEvents, wantInvalid := samplesTruth(t)
@@ -273,4 +252,58 @@ func TestCLI(t *testing.T) {
 			t.Fatalf("%s failed; the other steps depend on it", st.name)
 		}
 	}
+}
+
+// TestCLIProcessLongLine: a line over 1 MiB is one invalid line with its
+// number; the rest of the file and the next file still run and the summary
+// is printed. (Before, process stopped at it: "line longer than 1048576
+// bytes", no summary.)
+func TestCLIProcessLongLine(t *testing.T) {
+	t.Parallel()
+	getenv := cliEnv(t, emulator.UniqueName("clilong"))
+	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
+	f, err := os.Open(samplesFile)
+	require.NoError(t, err)
+	defer f.Close()
+	first, err := bufio.NewReader(f).ReadString('\n')
+	require.NoError(t, err)
+	huge := `{"eventId":"` + strings.Repeat("x", 3<<20) + `"}`
+	in := first + huge + "\n" + first
+
+	r := runCLIWithStdin(t, getenv, strings.NewReader(in), "process", "-", samplesFile)
+	assert.Equal(t, 1, r.code, "process exit; stderr:\n%s", r.stderr)
+	got := decodeSummary(t, r.stdout)
+	// stdin: line 1 linked, line 2 invalid, line 3 unchanged; then the
+	// samples (line 1 again unchanged) as in TestCLI's first run.
+	want := consumer.Summary{Events: 3 + 14, Linked: 1 + 3, Refreshed: 2, Unchanged: 1 + 2, Skipped: 4, Invalid: 1 + 3}
+	assert.Equal(t, want, got, "process summary = %+v, want %+v", got, want)
+	assert.Contains(t, r.stderr, "stdin:2: invalid: line of 3145742 bytes, longer than 1048576\n", "process stderr")
+	assert.Contains(t, r.stderr, samplesFile+":12: invalid: ", "the next file ran")
+}
+
+// TestCLIFindEscapesControlCharacters: ids stored with terminal escape
+// sequences (written before the decoder rejected them) are printed escaped
+// in find's table. (Before, the table printed them raw.)
+func TestCLIFindEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
+	table := emulator.UniqueName("cliesc")
+	getenv := cliEnv(t, table)
+	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
+	store := dynamo.NewStore(cliEmu.DynamoDBClient(emulator.Config()), table, dynamo.DefaultIndex)
+	const evil = "ord-\x1b[2J\x1b]0;pwned\a-\u202eevil\u009b31m"
+	_, err := store.Link(context.Background(), lookup.Sighting{
+		CognitoID: userA, Phone: "+442079460958", Via: lookup.ViaDropoff, Source: "graphql",
+		OrderID: evil, OccurredAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Brand: "b\x1b[31m",
+	})
+	require.NoError(t, err)
+
+	r := runCLI(t, getenv, "find", "+442079460958")
+	require.Equal(t, 0, r.code, "find: %s", r.stderr)
+	assert.Contains(t, r.stdout, `ord-\x1b[2J\x1b]0;pwned\a-\u202eevil\u009b31m`, "find table:\n%s", r.stdout)
+	for _, raw := range []string{"\x1b", "\a", "\u202e", "\u009b"} {
+		assert.NotContains(t, r.stdout+r.stderr, raw, "find prints %q raw", raw)
+	}
+	j := runCLI(t, getenv, "find", "+442079460958", "--json")
+	require.Equal(t, 0, j.code)
+	assert.Equal(t, evil, decodeFind(t, j.stdout).Customers[0].LastOrderID, "find --json keeps the stored value")
 }

@@ -7,15 +7,16 @@ import (
 	"fmt"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // chunk is how many lines are processed concurrently at a time.
 const chunk = 500
 
-func cmdProcess(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdProcess(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("process", e, &c)
-	conc := fs.Int("concurrency", 0, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	conc := intFlag(fs, "concurrency", 0, 0, 1000, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,7 +44,7 @@ func cmdProcess(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, string(out))
 	if !sum.OK() {
-		return &exitError{code: 1, err: fmt.Errorf("%d invalid, %d failed of %d events", sum.Invalid, sum.Failed, sum.Events)}
+		return fmt.Errorf("%d invalid, %d failed of %d events", sum.Invalid, sum.Failed, sum.Events)
 	}
 	return nil
 }
@@ -51,7 +52,7 @@ func cmdProcess(ctx context.Context, e env, args []string) error {
 // processFile runs the JSON lines of name ("-": standard input) through b,
 // adding to sum and printing one line per invalid or failed event (the line
 // number and the reason, never the content).
-func processFile(ctx context.Context, e env, b *consumer.Batch, name string, sum *consumer.Summary) error {
+func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, sum *consumer.Summary) error {
 	var msgs []consumer.Message
 	var labels []string
 	flush := func() {
@@ -59,18 +60,23 @@ func processFile(ctx context.Context, e env, b *consumer.Batch, name string, sum
 			sum.Add(res.Outcome)
 			switch {
 			case !res.Outcome.OK():
-				fmt.Fprintf(e.stderr, "%s: %s: %v\n", labels[i], res.Outcome, res.Err)
+				fmt.Fprintf(e.stderr, "%s: %s: %s\n", labels[i], res.Outcome, termtext.Escape(fmt.Sprint(res.Err)))
 			case res.Warning == consumer.WarnNoDropoff && res.Outcome == consumer.Skipped:
-				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone and no usable account phone; nothing linked\n", labels[i], res.OrderID)
+				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone and no usable account phone; nothing linked\n", labels[i], termtext.Escape(res.OrderID))
 			case res.Warning == consumer.WarnNoDropoff:
-				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone; linked the account phone\n", labels[i], res.OrderID)
+				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone; linked the account phone\n", labels[i], termtext.Escape(res.OrderID))
 			}
 		}
 		msgs, labels = msgs[:0], labels[:0]
 	}
-	err := eachLine(e, name, func(label string, n int, line []byte) {
+	err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
+		if lineErr != nil { // one invalid line; the rest of the file goes on
+			sum.Add(consumer.Invalid)
+			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, lineErr)
+			return
+		}
 		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: exportBody(line)})
-		labels = append(labels, fmt.Sprintf("%s:%d", label, n))
+		labels = append(labels, fmt.Sprintf("%s:%d", termtext.Escape(label), n))
 		if len(msgs) == chunk {
 			flush()
 		}

@@ -28,8 +28,8 @@ type publishStats struct {
 	Failed int `json:"failed"`
 }
 
-func cmdPublish(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdPublish(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("publish", e, &c)
 	queue := fs.String("queue", defaultQueue, "queue NAME or URL")
 	files, err := parse(fs, args)
@@ -56,7 +56,7 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	out, _ := json.Marshal(p.stats)
 	fmt.Fprintln(e.stdout, string(out))
 	if p.stats.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d lines not sent", p.stats.Failed, p.stats.Lines)}
+		return fmt.Errorf("%d of %d lines not sent", p.stats.Failed, p.stats.Lines)
 	}
 	return nil
 }
@@ -74,12 +74,16 @@ type entry struct {
 	body  string
 }
 
-func (p *publisher) file(ctx context.Context, e env, name string) error {
+func (p *publisher) file(ctx context.Context, e proc, name string) error {
 	var batch []entry
 	size := 0
-	err := eachLine(e, name, func(label string, n int, line []byte) {
+	err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
 		p.stats.Lines++
 		en := entry{label: fmt.Sprintf("%s:%d", label, n), body: string(line)}
+		if lineErr != nil {
+			p.fail(en, lineErr.Error())
+			return
+		}
 		if len(line) > maxBatchBytes {
 			p.stats.Failed++
 			fmt.Fprintf(p.stderr, "%s: not sent: %d bytes, more than the SQS limit of %d\n", en.label, len(line), maxBatchBytes)

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // The local server's limits.
@@ -22,8 +24,8 @@ const (
 // cmdServe serves the find-by-phone API on the configured table for local
 // work. There is no IAM here, so it listens on loopback unless told
 // otherwise.
-func cmdServe(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdServe(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("serve", e, &c)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback only, unless --allow-non-loopback)")
 	open := fs.Bool("allow-non-loopback", false, "listen on a non-loopback address: anyone who reaches it can read and unlink, unauthenticated")
@@ -32,14 +34,14 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError("serve takes no arguments")
+		return usagef("serve takes no arguments")
 	}
 	loopback, err := isLoopback(*addr)
 	if err != nil {
-		return usageError("--addr %q: %v", *addr, err)
+		return usagef("--addr %q: %w", termtext.Clip(*addr, 64), err)
 	}
 	if !loopback && !*open {
-		return usageError("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", *addr)
+		return usagef("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", termtext.Clip(*addr, 64))
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {

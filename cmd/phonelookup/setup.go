@@ -7,28 +7,23 @@ import (
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 )
 
-func cmdSetup(ctx context.Context, e env, args []string) error {
-	var c common
+func cmdSetup(ctx context.Context, e proc, args []string) error {
+	var c tableFlags
 	fs := newFlags("setup", e, &c)
 	queues := fs.Bool("queues", false, "also create the queue and its dead-letter queue")
 	var q queueOptions
 	fs.StringVar(&q.name, "queue", defaultQueue, "queue name (with --queues)")
 	fs.StringVar(&q.dlq, "dlq", "", "dead-letter queue name (default QUEUE-dlq)")
-	fs.IntVar(&q.maxReceives, "max-receives", defaultMaxReceives, "receives before SQS moves a message to the dead-letter queue")
-	fs.IntVar(&q.visibility, "visibility-timeout", 30, "queue visibility timeout in seconds (at least 6x the Lambda timeout on AWS)")
+	maxReceives := intFlag(fs, "max-receives", defaultMaxReceives, 1, 1000, "receives before SQS moves a message to the dead-letter queue")
+	visibility := intFlag(fs, "visibility-timeout", 30, 1, 43200, "queue visibility timeout in seconds (at least 6x the Lambda timeout on AWS)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError("setup takes no arguments")
+		return usagef("setup takes no arguments")
 	}
-	if q.maxReceives < 1 || q.maxReceives > 1000 {
-		return usageError("--max-receives must be from 1 to 1000")
-	}
-	if q.visibility < 1 || q.visibility > 43200 {
-		return usageError("--visibility-timeout must be from 1 to 43200 seconds")
-	}
+	q.maxReceives, q.visibility = *maxReceives, *visibility
 	if q.dlq == "" {
 		q.dlq = q.name + dlqSuffix
 	}

@@ -30,6 +30,7 @@ type Metrics struct {
 var metricNames = []struct{ name, unit string }{
 	{"Linked", "Count"}, {"Refreshed", "Count"}, {"Unchanged", "Count"},
 	{"Skipped", "Count"}, {"SkippedGuest", "Count"}, {"SkippedNoPhone", "Count"}, {"SkippedInvalidPhone", "Count"},
+	{"SkippedIgnoredPhone", "Count"},
 	{"Invalid", "Count"}, {"Failed", "Count"}, {"BatchSize", "Count"}, {"ProcessingTime", "Milliseconds"},
 }
 
@@ -111,6 +112,8 @@ func count(results []consumer.Result, now time.Time) map[string]float64 {
 				values["SkippedNoPhone"]++
 			case consumer.SkipInvalidPhone:
 				values["SkippedInvalidPhone"]++
+			case consumer.SkipIgnoredPhone:
+				values["SkippedIgnoredPhone"]++
 			}
 		case consumer.Invalid:
 			values["Invalid"]++

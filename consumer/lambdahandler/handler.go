@@ -6,7 +6,6 @@ package lambdahandler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,10 +15,6 @@ import (
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/consumer/emf"
 )
-
-// ErrUnsupportedPayload is returned for a Lambda payload that is neither an
-// SQS batch nor an EventBridge event.
-var ErrUnsupportedPayload = errors.New("payload is neither an SQS batch nor an EventBridge event")
 
 // Handler is the Lambda function: one handler for an SQS batch (event source
 // mapping with ReportBatchItemFailures) and for a direct EventBridge event.
@@ -31,7 +26,9 @@ type Handler struct {
 // Invoke handles one Lambda invocation. For an SQS batch it answers the
 // batchItemFailures response and no error; for a direct EventBridge event it
 // answers an error when the event is invalid or failed, so Lambda's retries
-// and on-failure destination keep it.
+// and on-failure destination keep it: an *InvalidEventError, *StoreError,
+// *DeadlineError or *InternalError, whose type name is the errorType Lambda
+// reports. A payload of another kind is an *UnsupportedPayloadError.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
 	b := *h.Batch
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -49,7 +46,7 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 	case len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:sqs":
 		var ev lambdaevents.SQSEvent
 		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("decode SQS event: %w", err)
+			return nil, &UnsupportedPayloadError{Err: fmt.Errorf("decode SQS event: %w", err)}
 		}
 		return h.handleSQS(ctx, &b, ev), nil
 	case probe.DetailType != nil:
@@ -68,14 +65,14 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			b.Log.Warn().Err(err).Msg("metrics not written")
 		}
 		if !r.Outcome.OK() {
-			return nil, fmt.Errorf("event %s %s (%s): %w", r.EventID, r.Outcome, r.Reason, r.Err)
+			return nil, resultError(r)
 		}
 		return map[string]string{"outcome": string(r.Outcome)}, nil
 	case len(probe.Records) == 0 && string(payload) != "" && isEmptySQS(payload):
 		return lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}, nil
 	}
 	b.Log.Error().Int("bytes", len(payload)).Msg("unsupported payload")
-	return nil, ErrUnsupportedPayload
+	return nil, &UnsupportedPayloadError{Err: ErrUnsupportedPayload}
 }
 
 // isEmptySQS reports whether payload is {"Records": []}.

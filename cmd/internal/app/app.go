@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
@@ -37,6 +37,22 @@ type Config struct {
 	// Service=phonelookup) shape the EMF metrics of the Lambda.
 	MetricsNamespace  string
 	MetricsDimensions map[string]string
+	// AWS is where the AWS clients connect and as whom (AWS_REGION,
+	// AWS_PROFILE, AWS_ENDPOINT_URL_*, AWS_ACCESS_KEY_ID, ...).
+	AWS AWSEnv
+	// Retention (LINK_RETENTION, a duration such as 730d or 17520h; default
+	// off) sets every written link's TTL to lastSeenAt + Retention.
+	Retention time.Duration
+	// TTLAttribute (LINK_TTL_ATTRIBUTE, default expiresAt) is the table's
+	// TTL attribute.
+	TTLAttribute string
+	// IgnorePhones (IGNORE_PHONES: E.164 numbers separated by commas, or the
+	// path of a file with one per line) are never linked.
+	IgnorePhones []string
+	// MaxClockSkew (CONSUMER_MAX_CLOCK_SKEW, a Go duration like 5m or 300s,
+	// from 1s to 24h; default consumer.DefaultMaxClockSkew): an event dated
+	// later than the consumer's clock plus this is invalid.
+	MaxClockSkew time.Duration
 	// SearchMaxRead (API_SEARCH_MAX_READ, default 1000, 1-100000) bounds the
 	// index items one API search reads.
 	SearchMaxRead int
@@ -45,11 +61,12 @@ type Config struct {
 // FromEnv reads the configuration; getenv is os.Getenv in production.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		Table:         or(getenv("LOOKUP_TABLE"), dynamo.DefaultTable),
-		Index:         or(getenv("LOOKUP_INDEX"), dynamo.DefaultIndex),
+		Table:         cmp.Or(getenv("LOOKUP_TABLE"), dynamo.DefaultTable),
+		Index:         cmp.Or(getenv("LOOKUP_INDEX"), dynamo.DefaultIndex),
 		DefaultRegion: strings.ToUpper(strings.TrimSpace(getenv("PHONE_DEFAULT_REGION"))),
 		Concurrency:   consumer.DefaultConcurrency,
-		LogLevel:      or(getenv("LOG_LEVEL"), "info"),
+		LogLevel:      cmp.Or(getenv("LOG_LEVEL"), "info"),
+		AWS:           awsEnvFrom(getenv),
 	}
 	if v := getenv("CONSUMER_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -57,6 +74,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CONSUMER_CONCURRENCY=%q: want an integer from 1 to 1000", v)
 		}
 		c.Concurrency = n
+	}
+	c.MaxClockSkew = consumer.DefaultMaxClockSkew
+	if v := getenv("CONSUMER_MAX_CLOCK_SKEW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return c, fmt.Errorf("CONSUMER_MAX_CLOCK_SKEW=%q: want a duration from 1s to 24h, like 5m", v)
+		}
+		c.MaxClockSkew = d
 	}
 	c.SearchMaxRead = api.DefaultMaxRead
 	if v := getenv("API_SEARCH_MAX_READ"); v != "" {
@@ -66,14 +91,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.SearchMaxRead = n
 	}
-	c.MetricsNamespace = or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
-	dims, err := parseDimensions(or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
+	c.MetricsNamespace = cmp.Or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
+	dims, err := parseDimensions(cmp.Or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
 	if err != nil {
 		return c, fmt.Errorf("METRICS_DIMENSIONS: %w", err)
 	}
 	c.MetricsDimensions = dims
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL=%q: %w", c.LogLevel, err)
+	}
+	if c.Retention, err = ParseRetention(getenv("LINK_RETENTION")); err != nil {
+		return c, fmt.Errorf("LINK_RETENTION: %w", err)
+	}
+	c.TTLAttribute = cmp.Or(getenv("LINK_TTL_ATTRIBUTE"), dynamo.DefaultTTLAttribute)
+	if c.IgnorePhones, err = readIgnorePhones(getenv("IGNORE_PHONES")); err != nil {
+		return c, fmt.Errorf("IGNORE_PHONES: %w", err)
 	}
 	return c, nil
 }
@@ -92,13 +124,6 @@ func parseDimensions(s string) (map[string]string, error) {
 		return nil, fmt.Errorf("%d dimensions: at most 30", len(dims))
 	}
 	return dims, nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // Logger returns a JSON logger on w at the configured level.
@@ -131,28 +156,33 @@ type App struct {
 	Processor *consumer.Processor
 }
 
-// Build loads the AWS configuration the standard way (AWS_REGION,
-// AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB, ...) and wires the store and the
-// processor. It makes no network call.
+// Build loads the AWS configuration the standard way, with c.AWS (read by
+// FromEnv from the getenv it was given) as explicit options, and wires the
+// store and the processor. It makes no network call.
 func Build(ctx context.Context, c Config) (*App, error) {
 	phones, err := lookup.NewNormalizer(c.DefaultRegion, lookup.DefaultCacheSize)
 	if err != nil {
 		return nil, fmt.Errorf("PHONE_DEFAULT_REGION: %w", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := loadAWS(ctx, c.AWS)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
-	db := dynamodb.NewFromConfig(awsCfg)
+	db := dynamodb.NewFromConfig(awsCfg, c.AWS.dynamoDBOptions)
 	store := dynamo.NewStore(db, c.Table, c.Index)
+	store.Retention, store.TTLAttribute = c.Retention, c.TTLAttribute
+	ignore, err := ignoreSet(phones, c.IgnorePhones)
+	if err != nil {
+		return nil, fmt.Errorf("IGNORE_PHONES: %w", err)
+	}
 	return &App{
 		Config:    c,
 		AWS:       awsCfg,
 		DynamoDB:  db,
-		SQS:       sqs.NewFromConfig(awsCfg),
+		SQS:       sqs.NewFromConfig(awsCfg, c.AWS.sqsOptions),
 		Store:     store,
 		Phones:    phones,
-		Processor: &consumer.Processor{Linker: store, Phones: phones},
+		Processor: &consumer.Processor{Linker: store, Phones: phones, Ignore: ignore, MaxClockSkew: c.MaxClockSkew},
 	}, nil
 }
 

@@ -2,11 +2,11 @@ package dlq
 
 import (
 	"encoding/json"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
 )
 
@@ -15,7 +15,7 @@ const ReasonValid = "valid"
 
 // ReasonBody is the failure reason of a body that is not a JSON object (an
 // *events.InvalidError without a field).
-const ReasonBody = "body"
+const ReasonBody = consumer.ReasonBody
 
 // Info is what may be shown about a dead-lettered message: identifiers and
 // the decoder's verdict, never the body or a phone number.
@@ -52,11 +52,7 @@ func Describe(m types.Message) Info {
 		info.Reason = ReasonValid
 		return info
 	}
-	info.Reason, info.Error = ReasonBody, err.Error()
-	var inv *events.InvalidError
-	if errors.As(err, &inv) && inv.Field != "" {
-		info.Reason = inv.Field
-	}
+	info.Reason, info.Error = consumer.InvalidReason(err), err.Error()
 	info.EventID, info.OrderID, info.Source, info.EventType = looseIDs(body)
 	return info
 }

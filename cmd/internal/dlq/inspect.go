@@ -15,6 +15,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -35,10 +36,12 @@ type Inspect struct {
 	QueueURL string
 	// Max: at most this many messages are read (0: all).
 	Max int
-	// Phones normalises phone numbers for the "would link today" verdict
-	// (the app's normaliser); nothing is written.
-	Phones  consumer.Normalizer
-	Samples int // per group (default DefaultSamples)
+	// Processor gives the verdict of a message that decodes: its dry run
+	// (DecideEvent), what the consumer would do with it now; nothing is
+	// written. nil: the real normaliser with no default region, and the
+	// default clock-skew bound.
+	Processor *consumer.Processor
+	Samples   int // per group (default DefaultSamples)
 	Options
 }
 
@@ -49,9 +52,10 @@ type Report struct {
 	End       DrainEnd `json:"end"`
 	Before    Counts   `json:"before"`
 	After     *Counts  `json:"after,omitempty"`
-	// ByReason: "invalid: <field>" for a message that does not decode,
-	// "valid: would link" or "valid: would skip (<reason>)" for one that
-	// does, by the product rule and the normaliser, without writing.
+	// ByReason: "invalid: <field>" for a message that does not decode or
+	// that the processor would refuse (occurredAt ahead of its clock),
+	// "valid: would link" or "valid: would skip (<reason>)" for one that it
+	// would take, by its dry run, without writing.
 	ByReason   []Group `json:"byReason"`
 	BySource   []Group `json:"bySource"`
 	ByEnvelope []Group `json:"byEnvelope"`
@@ -86,6 +90,10 @@ func (in *Inspect) Run(ctx context.Context) (Report, error) {
 		return rep, err
 	}
 	rep.Before = before
+	proc, err := in.processor()
+	if err != nil {
+		return rep, err
+	}
 	samples := in.Samples
 	if samples <= 0 {
 		samples = DefaultSamples
@@ -117,7 +125,7 @@ func (in *Inspect) Run(ctx context.Context) (Report, error) {
 	end, err := lease.Drain(ctx, want, func(fresh, _ []types.Message) {
 		for _, m := range fresh {
 			info := Describe(m)
-			verdict, phone := in.verdict(info)
+			verdict, phone := verdict(proc, info)
 			s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
 			add("reason", verdict, s)
 			add("source", or(info.Source, "(unknown)"), s)
@@ -145,27 +153,36 @@ func (in *Inspect) Run(ctx context.Context) (Report, error) {
 	return rep, err
 }
 
-// verdict classifies a message: invalid (the field), or what the pipeline
-// would do with it today, without writing. phone is the masked number.
-func (in *Inspect) verdict(info Info) (verdict, phone string) {
+// processor returns in.Processor, or the default one.
+func (in *Inspect) processor() (*consumer.Processor, error) {
+	if in.Processor != nil {
+		return in.Processor, nil
+	}
+	phones, err := lookup.NewNormalizer("", 0)
+	if err != nil {
+		return nil, fmt.Errorf("phone normaliser: %w", err)
+	}
+	return &consumer.Processor{Phones: phones}, nil
+}
+
+// verdict classifies a message: invalid (the field, consumer.InvalidReason:
+// the decoder's, or the processor's for an event it would refuse, like one
+// dated ahead of its clock), or what the pipeline would do with it now, by
+// the processor's dry run, without writing. phone is the masked number.
+func verdict(p *consumer.Processor, info Info) (verdict, phone string) {
 	if !info.Valid() {
 		return "invalid: " + info.Reason, ""
 	}
-	choice, skip := consumer.Pick(info.event)
-	if skip != "" {
-		return "valid: would skip (" + skip + ")", ""
+	r := p.DecideEvent(info.event).Result
+	switch {
+	case r.Outcome == consumer.Invalid:
+		return "invalid: " + r.Reason, ""
+	case r.Outcome == consumer.Skipped:
+		return "valid: would skip (" + r.Reason + ")", r.Phone
+	case r.Warning == consumer.WarnNoDropoff:
+		return "valid: would link (account phone: delivery without dropoff)", r.Phone
 	}
-	if in.Phones == nil {
-		return "valid: would link", lookup.MaskPhone(choice.Phone)
-	}
-	e164, err := in.Phones.Normalize(choice.Phone, choice.Region)
-	if err != nil {
-		return "valid: would skip (" + consumer.SkipInvalidPhone + ")", lookup.MaskPhone(choice.Phone)
-	}
-	if choice.Fallback {
-		return "valid: would link (account phone: delivery without dropoff)", lookup.MaskPhone(e164)
-	}
-	return "valid: would link", lookup.MaskPhone(e164)
+	return "valid: would link", r.Phone
 }
 
 // errorKeys returns the "name=value" keys of the error attributes of m and,
@@ -301,7 +318,7 @@ func or(s, def string) string {
 // WriteText writes the report for a person.
 func (r Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
-		r.Queue, r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
+		termtext.Escape(r.Queue), r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
 	if r.After != nil {
 		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
 	}
@@ -323,9 +340,9 @@ func (r Report) WriteText(w io.Writer) {
 				}
 				ss = append(ss, x)
 			}
-			fmt.Fprintf(w, "  %6d  %s", g.Count, g.Key)
+			fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
 			if len(ss) > 0 {
-				fmt.Fprintf(w, "  (e.g. %s)", strings.Join(ss, ", "))
+				fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
 			}
 			fmt.Fprintln(w)
 		}

@@ -48,7 +48,7 @@ func TestInspect(t *testing.T) {
 	var logs logBuffer
 	opts := options(t, &logs)
 	opts.Lease = 20 * time.Second
-	rep, err := (&dlq.Inspect{SQS: client(), QueueURL: src, Phones: phones, Options: opts}).Run(context.Background())
+	rep, err := (&dlq.Inspect{SQS: client(), QueueURL: src, Processor: &consumer.Processor{Phones: phones}, Options: opts}).Run(context.Background())
 	require.NoError(t, err)
 	requireReleased(t, src)
 	assert.Equal(t, before, counts(t, src), "counts after inspect")

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"go/parser"
+	"go/token"
+	"io"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// cliResult is the outcome of one run of the CLI.
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs the CLI with args as main would and returns its output and
+// exit status (exitCode writes the error to stderr, as main does).
+func runCLI(t *testing.T, getenv func(string) string, args ...string) cliResult {
+	t.Helper()
+	return runCLIWithStdin(t, getenv, strings.NewReader(""), args...)
+}
+
+func runCLIWithStdin(t *testing.T, getenv func(string) string, stdin io.Reader, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, args, getenv, stdin, &stdout, &stderr)
+	code := exitCode(err, &stderr)
+	return cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// noEnv is an empty environment: the commands below fail before any AWS
+// call, or make none.
+func noEnv(string) string { return "" }
+
+// allCommands is every runnable command of the table by its full name.
+func allCommands() []command {
+	var all []command
+	for _, c := range commands() {
+		if c.sub == nil {
+			all = append(all, c)
+			continue
+		}
+		for _, s := range c.sub() {
+			s.name = c.name + " " + s.name
+			all = append(all, s)
+		}
+	}
+	return all
+}
+
+var (
+	helpFlag     = regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`)
+	synopsisFlag = regexp.MustCompile(`--([a-z][a-z-]*)`)
+)
+
+// TestUsageListsEveryFlag: the synopsis of each command in the usage text
+// names exactly the flags its flag set defines (the table flags aside). It
+// catches the drift of the old hand-written dlq usage, which lacked
+// reprocess --concurrency.
+func TestUsageListsEveryFlag(t *testing.T) {
+	t.Parallel()
+	usage := runCLI(t, noEnv, "help").stderr
+	for _, c := range allCommands() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, noEnv, append(strings.Fields(c.name), "-h")...)
+			if c.name == "version" || c.name == "help" {
+				return
+			}
+			assert.Equal(t, 0, r.code, "%s -h: exit %d\n%s", c.name, r.code, r.stderr)
+			var defined []string
+			for _, m := range helpFlag.FindAllStringSubmatch(r.stderr, -1) {
+				if m[1] != "table" && m[1] != "index" {
+					defined = append(defined, m[1])
+				}
+			}
+			var listed []string
+			for _, m := range synopsisFlag.FindAllStringSubmatch(c.args, -1) {
+				listed = append(listed, m[1])
+			}
+			slices.Sort(defined)
+			slices.Sort(listed)
+			assert.Equal(t, defined, listed, "%s: flags defined %v, synopsis %q lists %v", c.name, defined, c.args, listed)
+			assert.Contains(t, usage, c.name+" "+strings.Fields(c.args + " x")[0], "usage text lacks %s", c.name)
+			assert.Contains(t, r.stderr, "usage: phonelookup "+c.name, "%s -h:\n%s", c.name, r.stderr)
+		})
+	}
+}
+
+// TestPackageDocListsEveryCommand: the package doc names every command of
+// the table (the old one named 4 of 7).
+func TestPackageDocListsEveryCommand(t *testing.T) {
+	t.Parallel()
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	require.NoError(t, err)
+	doc := f.Doc.Text()
+	for _, c := range commands() {
+		assert.Regexp(t, `(?m)^\s*- (\w+ and )?`+c.name+`\b`, doc, "the package doc does not list %s", c.name)
+		if c.sub != nil {
+			for _, s := range c.sub() {
+				assert.Regexp(t, `\b`+s.name+`\b`, doc, "the package doc does not list %s %s", c.name, s.name)
+			}
+		}
+	}
+}
+
+// TestUsageErrors: command lines the CLI cannot run exit 2 with one line
+// saying why, before any AWS call; numeric flags are checked as numbers; a
+// huge or hostile argument is not echoed back.
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("9", 1<<20)
+	cases := []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"dlq", "frobnicate"}, `unknown command "dlq frobnicate"`},
+		{[]string{"dlq"}, "usage: phonelookup dlq COMMAND"},
+		{nil, "usage: phonelookup COMMAND"},
+		{[]string{"find"}, "find takes one PHONE"},
+		{[]string{"version", "extra"}, "version takes no arguments"},
+		{[]string{"dlq", "inspect", "--max", "-1"}, `invalid value "-1" for flag -max: want 0 to`},
+		{[]string{"dlq", "export", "--max", "ten", "--out", "-"}, `invalid value "ten" for flag -max: want an integer`},
+		{[]string{"dlq", "reprocess", "--concurrency", "1001"}, `flag -concurrency: want 0 to 1000`},
+		{[]string{"process", "--concurrency", "-3"}, `flag -concurrency: want 0 to 1000`},
+		{[]string{"setup", "--max-receives", "0"}, `flag -max-receives: want 1 to 1000`},
+		{[]string{"setup", "--visibility-timeout", "43201"}, `flag -visibility-timeout: want 1 to 43200`},
+		{[]string{"dlq", "export"}, "--out FILE.jsonl is required"},
+		{[]string{"dlq", "redrive", "--filter", "colour=red"}, `unknown key "colour"`},
+		{[]string{"dlq", "inspect", "extra"}, `unexpected argument "extra"`},
+		{[]string{"find", huge}, "argument 1 is 1048576 bytes long, more than 4096"},
+		{[]string{"dlq", "inspect", "--max", huge}, "argument 2 is 1048576 bytes long"},
+		{[]string{"\x1b[2J\x1b]0;pwned\a"}, `unknown command "\x1b[2J\x1b]0;pwned\a"`},
+		{[]string{"find", "--\x1b[2J"}, `flag provided but not defined: -\x1b[2J`},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, noEnv, tc.args...)
+			assert.Equal(t, 2, r.code, "phonelookup %.40q: exit %d, want 2\n%s", tc.args, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tc.want, "phonelookup %.40q stderr", tc.args)
+			assert.Empty(t, r.stdout, "phonelookup %.40q stdout", tc.args)
+			assert.Less(t, len(r.stderr), 8192, "phonelookup %.40q echoes too much: %d bytes", tc.args, len(r.stderr))
+			assert.NotContains(t, r.stderr, "\x1b", "phonelookup %.40q prints a raw ESC", tc.args)
+		})
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "find"}, {"help", "dlq"}, {"dlq", "help"}, {"dlq", "-h"}, {"help", "dlq", "redrive"}, {"find", "-h"}} {
+		r := runCLI(t, noEnv, args...)
+		assert.Equal(t, 0, r.code, "phonelookup %q: exit %d\n%s", args, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "usage: phonelookup", "phonelookup %q", args)
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := runCLI(t, noEnv, args...)
+		assert.Equal(t, 0, r.code, "phonelookup %q: exit %d", args, r.code)
+		assert.Equal(t, "phonelookup dev\n", r.stdout, "phonelookup %q", args)
+	}
+}
+
+// TestValidate runs validate on testdata/validate.jsonl: no AWS, one line per
+// invalid line with its number, the field and the reason, never the
+// content, a summary, exit 1.
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	const file = "testdata/validate.jsonl"
+	r := runCLI(t, noEnv, "validate", file)
+	assert.Equal(t, 1, r.code, "validate exit")
+	assert.Equal(t, `{"lines":5,"valid":2,"invalid":3}`+"\n", r.stdout, "validate summary")
+	want := file + ":2: invalid: eventId: missing\n" +
+		file + ":5: invalid: order.id: missing\n" +
+		file + ":6: invalid: body is not valid JSON\n" +
+		"phonelookup: 3 of 5 lines invalid\n"
+	assert.Equal(t, want, r.stderr, "validate stderr")
+	for _, secret := range []string{"7946", "secret-customer-id", "not json"} {
+		assert.NotContains(t, r.stderr, secret, "validate prints content")
+	}
+
+	ok := runCLIWithStdin(t, noEnv, strings.NewReader(validLine+"\n"+validLine), "validate")
+	assert.Equal(t, 0, ok.code, "validate of valid stdin: %s", ok.stderr)
+	assert.Equal(t, `{"lines":2,"valid":2,"invalid":0}`+"\n", ok.stdout)
+}
+
+const validLine = `{"eventId":"e1","eventType":"OrderCommitted","version":1,"source":"graphql","occurredAt":"2026-11-01T09:05:00Z","order":{"id":"o1","fulfillmentType":"collection"}}`
+
+// TestValidateLongLine: a line over 1 MiB is one invalid line; the lines
+// after it, and the files after it, are still read.
+func TestValidateLongLine(t *testing.T) {
+	t.Parallel()
+	in := validLine + "\n" + `{"eventId":"` + strings.Repeat("x", 2<<20) + `"}` + "\n" + validLine + "\n"
+	r := runCLIWithStdin(t, noEnv, strings.NewReader(in), "validate", "-", "testdata/validate.jsonl")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, `{"lines":8,"valid":4,"invalid":4}`+"\n", r.stdout, "validate summary; stderr:\n%s", r.stderr)
+	assert.Contains(t, r.stderr, "stdin:2: invalid: line of 2097166 bytes, longer than 1048576\n")
+}
+
+// TestEachLine: line numbers count every line, blank ones included; a line
+// over maxLine comes as an error and the reading goes on; "\r\n" is one
+// line end; the last line needs no newline.
+func TestEachLine(t *testing.T) {
+	t.Parallel()
+	exact := strings.Repeat("y", maxLine)
+	in := "a\r\n\n  \n" + strings.Repeat("x", maxLine+1) + "\n" + exact + "\r\n" + strings.Repeat("z", 3*maxLine) + "\r\nlast"
+	type got struct {
+		n       int
+		size    int
+		tooLong int
+	}
+	var lines []got
+	err := eachLine(proc{stdin: strings.NewReader(in)}, "-", func(label string, n int, line []byte, err error) {
+		assert.Equal(t, "stdin", label)
+		g := got{n: n, size: len(line)}
+		if err != nil {
+			var tl *tooLongError
+			require.ErrorAs(t, err, &tl)
+			g.tooLong = tl.size
+		}
+		lines = append(lines, g)
+	})
+	require.NoError(t, err)
+	want := []got{{1, 1, 0}, {4, 0, maxLine + 1}, {5, maxLine, 0}, {6, 0, 3 * maxLine}, {7, 4, 0}}
+	assert.Equal(t, want, lines)
+}
+
+// TestEachLineBoundedMemory reads a 64 MiB line without holding it.
+func TestEachLineBoundedMemory(t *testing.T) {
+	const size = 64 << 20
+	r := io.MultiReader(io.LimitReader(repeatReader('x'), size), strings.NewReader("\nok\n"))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var n int
+	err := eachLine(proc{stdin: r}, "-", func(_ string, _ int, _ []byte, _ error) { n++ })
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "lines seen")
+	alloc := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, alloc, uint64(8<<20), "eachLine allocated %d bytes for a %d-byte line", alloc, size)
+}
+
+// repeatReader reads c forever.
+type repeatReader byte
+
+func (c repeatReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(c)
+	}
+	return len(p), nil
+}
