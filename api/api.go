@@ -20,6 +20,9 @@ type Store interface {
 	ListByCustomer(ctx context.Context, cognitoID string) ([]lookup.Link, error)
 	// Unlink hides a link; lookup.ErrNotFound when there is none.
 	Unlink(ctx context.Context, cognitoID, phone string) error
+	// Forget erases a customer for good (tombstone, then every link
+	// deleted) and returns how many links it deleted; idempotent.
+	Forget(ctx context.Context, cognitoID string) (removed int, err error)
 }
 
 var _ Store = (*dynamo.Store)(nil)
@@ -80,6 +83,7 @@ const (
 	RouteSearch = "GET /v1/phones/{phone}/customers"
 	RoutePhones = "GET /v1/customers/{cognitoId}/phones"
 	RouteUnlink = "DELETE /v1/customers/{cognitoId}/phones/{phone}"
+	RouteForget = "DELETE /v1/customers/{cognitoId}"
 )
 
 type handler struct {
@@ -125,6 +129,8 @@ func New(o Options) http.Handler {
 	mux.Handle("/v1/customers/{cognitoId}/phones", h.route("", nil, methodNotAllowed("GET, HEAD")))
 	mux.Handle(RouteUnlink, h.route(RouteUnlink, []string{"region"}, h.unlink))
 	mux.Handle("/v1/customers/{cognitoId}/phones/{phone}", h.route("", nil, methodNotAllowed("DELETE")))
+	mux.Handle(RouteForget, h.route(RouteForget, nil, h.forget))
+	mux.Handle("/v1/customers/{cognitoId}", h.route("", nil, methodNotAllowed("DELETE")))
 	notFound := h.route("", nil, func(x *exchange) { x.problem(errNoRoute) })
 	mux.Handle("/", notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -216,6 +216,85 @@ func TestUnlink(t *testing.T) {
 	assert.Equal(t, api.TypeLinkNotFound, apitest.Problem(t, body).Type)
 }
 
+// TestForget: the account deletion through the real handler and store. The
+// answer counts the links deleted (active and unlinked alike); both numbers'
+// searches lose the customer, the customer page shows nothing even with
+// include=unlinked, a later event links nothing, forgetting again answers
+// removed 0, and the audit lines name the caller and the customer by hash.
+func TestForget(t *testing.T) {
+	s := newTable(t)
+	seed(t, s)
+	ctx := context.Background()
+	require.NoError(t, s.Unlink(ctx, "user-a", us)) // an unlinked link goes too
+	const who = "arn:aws:sts::123456789012:assumed-role/admin-app-backend/account-deletion"
+	log := &auditLog{}
+	h := newAPI(t, s, log, api.Options{Caller: func(*http.Request) api.Caller {
+		return api.Caller{Principal: who, RequestID: "req-forget"}
+	}})
+	// Both numbers find user-a before (the US link is unlinked: the page
+	// with include=unlinked shows it).
+	_, body := apitest.Do(t, h, http.MethodGet, "/v1/phones/%2B442079460958/customers")
+	require.Equal(t, []string{"user-b", "user-a"}, ids(decode[api.SearchAnswer](t, body).Customers))
+	_, body = apitest.Do(t, h, http.MethodGet, "/v1/customers/user-a/phones?include=unlinked")
+	require.Len(t, decode[api.PhonesAnswer](t, body).Phones, 2)
+
+	resp, body := apitest.Do(t, h, http.MethodDelete, "/v1/customers/user-a")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	assert.JSONEq(t, `{"cognitoId":"user-a","removed":2}`, string(body))
+	line := log.last(t)
+	assert.Equal(t, who, line["principal"])
+	assert.Equal(t, api.RouteForget, line["route"])
+	assert.Equal(t, float64(200), line["status"])
+	assert.Equal(t, dynamo.TombstoneRef("user-a"), line["customer"])
+	assert.Equal(t, float64(2), line["removed"])
+	assert.NotContains(t, line, "cognitoId", "a forgotten customer is named by hash only")
+
+	// Neither number's search shows user-a (the index may lag: poll briefly).
+	require.Eventually(t, func() bool {
+		_, body := apitest.Do(t, h, http.MethodGet, "/v1/phones/%2B442079460958/customers")
+		return assert.ObjectsAreEqual([]string{"user-b"}, ids(decode[api.SearchAnswer](t, body).Customers))
+	}, 5*time.Second, 50*time.Millisecond)
+	_, body = apitest.Do(t, h, http.MethodGet, "/v1/phones/%2B16502530000/customers")
+	assert.Empty(t, decode[api.SearchAnswer](t, body).Customers)
+	_, body = apitest.Do(t, h, http.MethodGet, "/v1/customers/user-a/phones?include=unlinked")
+	assert.JSONEq(t, `{"cognitoId":"user-a","phones":[]}`, string(body))
+
+	// A late event for the customer links nothing: the API wrote the tombstone.
+	_, err := s.Link(ctx, sighting("user-a", uk, 60, "o-late"))
+	require.ErrorIs(t, err, lookup.ErrForgotten)
+	_, body = apitest.Do(t, h, http.MethodGet, "/v1/customers/user-a/phones?include=unlinked")
+	assert.JSONEq(t, `{"cognitoId":"user-a","phones":[]}`, string(body))
+
+	// Idempotent: again, and for a customer never linked, removed 0.
+	for _, id := range []string{"user-a", "eu-west-1:7f1c-9a@x.y+z"} {
+		resp, body = apitest.Do(t, h, http.MethodDelete, "/v1/customers/"+id)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		assert.Equal(t, api.ForgetAnswer{CognitoID: id, Removed: 0}, decode[api.ForgetAnswer](t, body))
+		assert.Equal(t, float64(0), log.last(t)["removed"])
+	}
+	// Other customers keep their links.
+	_, body = apitest.Do(t, h, http.MethodGet, "/v1/customers/user-b/phones")
+	assert.Len(t, decode[api.PhonesAnswer](t, body).Phones, 1)
+
+	// A malformed id: 400, the id in neither the answer nor the audit line.
+	resp, body = apitest.Do(t, h, http.MethodDelete, "/v1/customers/user-a%23phone_user%23x")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, api.TypeInvalidCognitoID, apitest.Problem(t, body).Type)
+	assert.NotContains(t, string(body), "phone_user")
+	line = log.last(t)
+	assert.Equal(t, float64(400), line["status"])
+	assert.Equal(t, api.RouteForget, line["route"])
+	assert.NotContains(t, line, "customer")
+	assert.NotContains(t, log.text(), "phone_user")
+	for _, l := range log.lines(t) {
+		if l["route"] == api.RouteForget {
+			assert.NotContains(t, l, "cognitoId", "a forget's line names the customer by hash only")
+		}
+	}
+}
+
 func TestErrorsAgainstDynalite(t *testing.T) {
 	s := newTable(t)
 	seed(t, s)
@@ -270,18 +349,26 @@ func TestDynamoDBFailures(t *testing.T) {
 		target string
 		status int
 		typ    string
+		seed   bool
 	}{
-		{"search throttled", fault("Query", 400, "ProvisionedThroughputExceededException"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeThrottled},
-		{"search request limit", fault("Query", 400, "RequestLimitExceeded"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeThrottled},
-		{"phones throttled", fault("Query", 400, "ThrottlingException"), "GET", "/v1/customers/user-a/phones", 503, api.TypeThrottled},
-		{"unlink throttled", fault("UpdateItem", 400, "ProvisionedThroughputExceededException"), "DELETE", "/v1/customers/user-a/phones/%2B442079460958", 503, api.TypeThrottled},
-		{"search internal error", fault("Query", 500, "InternalServerError"), "GET", "/v1/phones/%2B442079460958/customers", 500, "about:blank"},
-		{"unlink access denied", fault("UpdateItem", 400, "AccessDeniedException"), "DELETE", "/v1/customers/user-a/phones/%2B442079460958", 500, "about:blank"},
-		{"search too slow", stall("Query"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeUnavailable},
+		{"search throttled", fault("Query", 400, "ProvisionedThroughputExceededException"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeThrottled, false},
+		{"search request limit", fault("Query", 400, "RequestLimitExceeded"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeThrottled, false},
+		{"phones throttled", fault("Query", 400, "ThrottlingException"), "GET", "/v1/customers/user-a/phones", 503, api.TypeThrottled, false},
+		{"unlink throttled", fault("UpdateItem", 400, "ProvisionedThroughputExceededException"), "DELETE", "/v1/customers/user-a/phones/%2B442079460958", 503, api.TypeThrottled, false},
+		{"search internal error", fault("Query", 500, "InternalServerError"), "GET", "/v1/phones/%2B442079460958/customers", 500, "about:blank", false},
+		{"unlink access denied", fault("UpdateItem", 400, "AccessDeniedException"), "DELETE", "/v1/customers/user-a/phones/%2B442079460958", 500, "about:blank", false},
+		{"search too slow", stall("Query"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeUnavailable, false},
+		{"forget's tombstone throttled", fault("UpdateItem", 400, "ProvisionedThroughputExceededException"), "DELETE", "/v1/customers/user-a", 503, api.TypeThrottled, false},
+		{"forget's listing throttled", fault("Query", 400, "ThrottlingException"), "DELETE", "/v1/customers/user-a", 503, api.TypeThrottled, false},
+		{"forget's delete denied", fault("DeleteItem", 400, "AccessDeniedException"), "DELETE", "/v1/customers/user-a", 500, "about:blank", true},
+		{"forget too slow", stall("DeleteItem"), "DELETE", "/v1/customers/user-a", 503, api.TypeUnavailable, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := newTable(t, c.opt)
+			if c.seed {
+				seed(t, s) // Link writes with UpdateItem and reads with GetItem only
+			}
 			log := &auditLog{}
 			h := newAPI(t, s, log, api.Options{Timeout: 300 * time.Millisecond, RetryAfter: 2 * time.Second})
 			resp, body := apitest.Do(t, h, c.method, c.target)

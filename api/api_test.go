@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +80,17 @@ func (m *memStore) Unlink(_ context.Context, id, phone string) error {
 	return lookup.ErrNotFound
 }
 
+func (m *memStore) Forget(_ context.Context, id string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return 0, m.err
+	}
+	n := len(m.links)
+	m.links = slices.DeleteFunc(m.links, func(l lookup.Link) bool { return l.CognitoID == id })
+	return n - len(m.links), nil
+}
+
 var t0 = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 
 func memLink(id, phone string, minutes int) lookup.Link {
@@ -118,17 +129,15 @@ func TestStoreFailures(t *testing.T) {
 		{"internal", &types.InternalServerError{Message: aws.String(secret)}, 500, "about:blank", ""},
 		{"plain error", errors.New(secret), 500, "about:blank", ""},
 	}
-	targets := []string{
-		"/v1/phones/%2B442079460958/customers",
-		"/v1/customers/user-a/phones",
-		"/v1/customers/user-a/phones/%2B442079460958",
+	targets := []struct{ method, target string }{
+		{http.MethodGet, "/v1/phones/%2B442079460958/customers"},
+		{http.MethodGet, "/v1/customers/user-a/phones"},
+		{http.MethodDelete, "/v1/customers/user-a/phones/%2B442079460958"},
+		{http.MethodDelete, "/v1/customers/user-a"},
 	}
 	for _, c := range cases {
-		for _, target := range targets {
-			method := http.MethodGet
-			if strings.Count(target, "/") == 5 {
-				method = http.MethodDelete
-			}
+		for _, tg := range targets {
+			method, target := tg.method, tg.target
 			t.Run(c.name+" "+method+" "+target, func(t *testing.T) {
 				log := &auditLog{}
 				resp, body := apitest.Do(t, newMem(t, &memStore{err: c.err}, log), method, target)
@@ -197,6 +206,20 @@ func TestAuditLine(t *testing.T) {
 	assert.Equal(t, "user-a", line["cognitoId"])
 	assert.Equal(t, "+44********58", line["phone"])
 
+	// A forget names the customer by hash (dynamo.TombstoneRef), never by
+	// the id, and says how many links went.
+	resp, body := apitest.Do(t, h, http.MethodDelete, "/v1/customers/user-b")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	line = log.last(t)
+	assert.Equal(t, "arn:aws:iam::123456789012:user/support", line["principal"])
+	assert.Equal(t, api.RouteForget, line["route"])
+	assert.Equal(t, "DELETE", line["method"])
+	assert.Equal(t, float64(200), line["status"])
+	assert.Equal(t, dynamo.TombstoneRef("user-b"), line["customer"])
+	assert.Equal(t, float64(1), line["removed"])
+	assert.NotContains(t, line, "cognitoId")
+	assert.NotContains(t, line, "results")
+
 	apitest.Do(t, h, http.MethodGet, "/v1/phones/020%207946%200958/customers") // no region: 400
 	line = log.last(t)
 	assert.Equal(t, float64(400), line["status"])
@@ -207,7 +230,8 @@ func TestAuditLine(t *testing.T) {
 	apitest.Do(t, h, http.MethodGet, "/nowhere/020-7946-0958")
 	assert.Equal(t, "unmatched", log.last(t)["route"])
 
-	assert.Len(t, log.lines(t), 5, "one line per request")
+	assert.Len(t, log.lines(t), 6, "one line per request")
+	assert.NotContains(t, log.text(), "user-b", "a forgotten id in the audit log")
 	assert.NotContains(t, log.text(), "7946", "an unmasked number in the audit log")
 	assert.NotContains(t, log.text(), "bad#id")
 }

@@ -28,6 +28,8 @@ type exchange struct {
 	results   int    // -1: the route answers no list
 	phone     string // masked
 	cognitoID string // only once validated
+	customer  string // a forgotten customer's dynamo.TombstoneRef, instead of cognitoID
+	removed   int    // links a forget deleted (logged with customer)
 	truncated bool
 	read      int // index items read by a search
 	pages     int // Query pages of a search
@@ -153,6 +155,9 @@ func (h *handler) writeAudit(x *exchange, latency time.Duration) {
 	}
 	if x.cognitoID != "" {
 		e.Str("cognitoId", x.cognitoID)
+	}
+	if x.customer != "" {
+		e.Str("customer", x.customer).Int("removed", x.removed)
 	}
 	if x.pages > 0 {
 		e.Bool("truncated", x.truncated).Int("read", x.read).Int("pages", x.pages)

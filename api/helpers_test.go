@@ -49,6 +49,7 @@ func runErrorCases(t *testing.T, h http.Handler) {
 		errorCase{Name: "path over the limit", Method: "GET", Target: "/v1/phones/" + long + "/customers", Status: 414, Type: api.TypeURITooLong},
 		errorCase{Name: "query over the limit", Method: "GET", Target: "/v1/phones/%2B442079460958/customers?region=" + long, Status: 414, Type: api.TypeURITooLong},
 		errorCase{Name: "unlink path over the limit", Method: "DELETE", Target: "/v1/customers/" + long + "/phones/1", Status: 414, Type: api.TypeURITooLong},
+		errorCase{Name: "forget path over the limit", Method: "DELETE", Target: "/v1/customers/" + long, Status: 414, Type: api.TypeURITooLong},
 	)
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -23,6 +24,14 @@ type SearchAnswer struct {
 type PhonesAnswer struct {
 	CognitoID string            `json:"cognitoId"`
 	Phones    []lookup.LinkView `json:"phones"`
+}
+
+// ForgetAnswer is the answer of DELETE /v1/customers/{cognitoId}.
+type ForgetAnswer struct {
+	CognitoID string `json:"cognitoId"`
+	// Removed is how many link items this request deleted: 0 when the
+	// customer had none left (never linked, or already forgotten).
+	Removed int `json:"removed"`
 }
 
 // phoneParam normalises the {phone} segment in the region query parameter's
@@ -140,4 +149,24 @@ func (h *handler) unlink(x *exchange) {
 	default:
 		x.noContent()
 	}
+}
+
+// forget erases a customer (the admin app's account deletion), with
+// Store.Forget's semantics: 200 with how many links went, 0 for a customer
+// already forgotten or never linked. The audit line names the customer by
+// dynamo.TombstoneRef, as `phonelookup forget` does, never by the id.
+func (h *handler) forget(x *exchange) {
+	id := x.r.PathValue("cognitoId")
+	if lookup.ValidateCognitoID(id) != nil {
+		x.problem(errInvalidCognitoID)
+		return
+	}
+	x.customer = dynamo.TombstoneRef(id)
+	removed, err := h.store.Forget(x.ctx, id)
+	x.removed = removed
+	if err != nil {
+		x.storeFailed(err, h.retryAfter)
+		return
+	}
+	x.json(http.StatusOK, ForgetAnswer{CognitoID: id, Removed: removed})
 }

@@ -39,6 +39,12 @@ func TestValidateRejects(t *testing.T) {
 		{"unknown path, problem without title", "GET", "/nowhere", 404, prob, `{"type":"about:blank","status":404}`, false},
 		{"405 without Allow", "POST", "/v1/phones/x/customers", 405, prob, `{"type":"about:blank","title":"t","status":405}`, false},
 		{"unlink 200", "DELETE", "/v1/customers/a/phones/x", 200, js, `{}`, false},
+		{"a good forget", "DELETE", "/v1/customers/a", 200, js, `{"cognitoId":"a","removed":0}`, true},
+		{"forget without removed", "DELETE", "/v1/customers/a", 200, js, `{"cognitoId":"a"}`, false},
+		{"forget with a negative count", "DELETE", "/v1/customers/a", 200, js, `{"cognitoId":"a","removed":-1}`, false},
+		{"forget 204", "DELETE", "/v1/customers/a", 204, http.Header{}, ``, false},
+		{"forget 404", "DELETE", "/v1/customers/a", 404, prob, goodProblem, false},
+		{"forget by GET, 405 with Allow", "GET", "/v1/customers/a", 405, http.Header{"Content-Type": {"application/problem+json"}, "Allow": {"DELETE"}}, `{"type":"about:blank","title":"t","status":405}`, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
