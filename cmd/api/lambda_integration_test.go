@@ -102,6 +102,12 @@ func TestLambdaThroughTheAdapter(t *testing.T) {
 		{"no-route-iam.json", 404, principal, nil},
 		{"method-iam.json", 405, principal, nil},
 		{"search-no-authorizer.json", 200, "unknown", nil},
+		{"forget-iam.json", 200, principal, func(t *testing.T, body []byte) {
+			assert.JSONEq(t, `{"cognitoId":"user-a","removed":1}`, string(body))
+		}},
+		{"forget-again-iam.json", 200, principal, func(t *testing.T, body []byte) {
+			assert.JSONEq(t, `{"cognitoId":"user-a","removed":0}`, string(body), "idempotent")
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
@@ -139,6 +145,12 @@ func TestLambdaThroughTheAdapter(t *testing.T) {
 			assert.Equal(t, float64(c.status), line["status"])
 			assert.Equal(t, "dev", line["version"])
 			assert.NotContains(t, logs.String(), "7946", "a phone number unmasked")
+			if ev.RouteKey == api.RouteForget {
+				assert.Equal(t, api.RouteForget, line["route"])
+				assert.Equal(t, dynamo.TombstoneRef("user-a"), line["customer"])
+				assert.Contains(t, line, "removed")
+				assert.NotContains(t, logs.String(), "user-a", "a forgotten customer by hash only")
+			}
 		})
 	}
 }
