@@ -58,7 +58,12 @@ func TestTemplateAPI(t *testing.T) {
 		routes = append(routes, at(t, p, "Method").(string)+" "+at(t, p, "Path").(string))
 	}
 	slices.Sort(routes)
-	assert.Equal(t, []string{"ANY $default", api.RouteUnlink, api.RoutePhones, api.RouteSearch}, routes)
+	assert.Equal(t, []string{"ANY $default", api.RouteForget, api.RouteUnlink, api.RoutePhones, api.RouteSearch}, routes)
+	// The account deletion in particular: signed requests only.
+	forget := at(t, fn, "Events", "Forget", "Properties")
+	assert.Equal(t, "DELETE", at(t, forget, "Method"))
+	assert.Equal(t, "/v1/customers/{cognitoId}", at(t, forget, "Path"))
+	assert.Equal(t, "AWS_IAM", at(t, forget, "Auth", "Authorizer"))
 
 	// The environment the template sets is read by the code.
 	read := map[string]bool{}
@@ -77,9 +82,10 @@ func TestTemplateAPI(t *testing.T) {
 }
 
 // TestTemplateAPIRole: the API function's own role allows Query on the table
-// and its index, UpdateItem and GetItem (unlink) on the table only, on the
-// table only for partition keys phone_user#..., and writing its own log
-// streams; nothing else.
+// and its index, UpdateItem and GetItem (unlink) and DeleteItem (forget) on
+// the table only, on the table only for partition keys phone_user#... (links
+// and tombstones), and writing its own log streams; nothing else, and no
+// wildcard action or resource but the log streams Lambda names.
 func TestTemplateAPIRole(t *testing.T) {
 	_, raw := loadTemplate(t)
 	byAction := map[string][]string{}
@@ -98,23 +104,45 @@ func TestTemplateAPIRole(t *testing.T) {
 			byAction[a.(string)] = append(byAction[a.(string)], arns...)
 		}
 	}
-	assert.ElementsMatch(t, []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
+	assert.ElementsMatch(t, []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
 		"logs:CreateLogStream", "logs:PutLogEvents"}, slices.Collect(maps.Keys(byAction)))
+	for a, arns := range byAction {
+		assert.NotContains(t, a, "*", "a wildcard action")
+		for _, arn := range arns {
+			if !strings.HasPrefix(a, "logs:") {
+				assert.NotContains(t, arn, "*", "%s on a wildcard resource", a)
+			}
+		}
+	}
 	query := strings.Join(byAction["dynamodb:Query"], "\n")
 	assert.Len(t, byAction["dynamodb:Query"], 2, "the table and its index")
 	assert.Contains(t, query, `:table/${Name}"`)
 	assert.Contains(t, query, `:table/${Name}/index/${IndexName}"`)
-	for _, a := range []string{"dynamodb:UpdateItem", "dynamodb:GetItem"} {
+	for _, a := range []string{"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:DeleteItem"} {
 		require.Len(t, byAction[a], 1, a)
 		assert.Contains(t, byAction[a][0], `:table/${Name}"`, "%s on the table only", a)
 	}
 	assert.Contains(t, byAction["logs:PutLogEvents"][0], "${ApiLogGroup}", "its own log group")
+	tableStatements, onTable := 0, map[string]bool{}
 	for _, st := range at(t, raw, "Resources", "ApiRole", "Properties", "Policies", "0", "PolicyDocument", "Statement").([]any) {
 		b, _ := json.Marshal(at(t, st, "Resource"))
 		if strings.Contains(string(b), ":table/${Name}\"") {
 			assert.Equal(t, []any{"phone_user#*"}, at(t, st, "Condition", "ForAllValues:StringLike", "dynamodb:LeadingKeys"),
 				"%s: only our partition keys of a shared table", at(t, st, "Sid"))
+			assert.Equal(t, "false", at(t, st, "Condition", "Null", "dynamodb:LeadingKeys"),
+				"%s: a request without keys is not let through", at(t, st, "Sid"))
+			tableStatements++
+			for _, a := range at(t, st, "Action").([]any) {
+				onTable[a.(string)] = true
+			}
 		}
+	}
+	assert.Equal(t, 1, tableStatements, "one statement on the table")
+	// What Store.Forget calls (dynamo/forget.go): UpdateItem of the
+	// tombstone, Query of the customer's keys, DeleteItem of each link, all
+	// under the LeadingKeys condition (the tombstone's pk is phone_user#~...).
+	for _, a := range []string{"dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:DeleteItem"} {
+		assert.True(t, onTable[a], "forget needs %s on the table, under the condition", a)
 	}
 	assert.Equal(t, map[string]any{"Service": "lambda.amazonaws.com"},
 		at(t, raw, "Resources", "ApiRole", "Properties", "AssumeRolePolicyDocument", "Statement", "0", "Principal"))
