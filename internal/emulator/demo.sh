@@ -63,6 +63,7 @@ show DELETE "/v1/customers/$user/phones/%2B442079460958"
 show GET "/v1/phones/%2B442079460958/customers"
 show GET "/v1/customers/$user/phones?include=unlinked"
 show GET "/v1/phones/12/customers"
+show DELETE "/v1/customers/$user" # account deletion: {"cognitoId":…,"removed":N}
 kill -TERM "$serve_pid"
 wait "$serve_pid"
 echo
