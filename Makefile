@@ -45,18 +45,22 @@ check-ts: $(TS)/node_modules/.package-lock.json ## compile (tsc) and run the Typ
 		$(TS)/node_modules/.bin/tsc -p $(TS)/$$form && node $(TS)/$$form/out/run.js; \
 	done
 
-bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput (bench.out, benchstat)
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer | tee bench.out
+bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput, API CPU and search latency (bench.out, benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer ./api | tee bench.out
 	$(GO) test -tags integration -run '^$$' -bench Throughput -benchtime 3x -count 3 ./consumer | tee -a bench.out
+	$(GO) test -tags integration -run '^$$' -bench SearchLatency -benchtime 100x -count 6 ./api | tee -a bench.out
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
 
-build: ## the CLI, and the Lambda bootstrap (ARCH=arm64|amd64) zipped under dist/
+build: ## the CLI, and the consumer's and the API's Lambda bootstraps (ARCH=arm64|amd64) zipped under dist/
 	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/phonelookup ./cmd/phonelookup
-	rm -rf dist/lambda && mkdir -p dist/lambda
+	rm -rf dist/lambda dist/api && mkdir -p dist/lambda dist/api
 	GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath \
 		-ldflags '-s -w -X main.version=$(VERSION)' -o dist/lambda/bootstrap ./cmd/consumer
+	GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath \
+		-ldflags '-s -w -X main.version=$(VERSION)' -o dist/api/bootstrap ./cmd/api
 	cd dist/lambda && rm -f ../phonelookup-consumer-$(ARCH).zip && zip -q -X ../phonelookup-consumer-$(ARCH).zip bootstrap
-	@ls -l dist/lambda/bootstrap dist/phonelookup-consumer-$(ARCH).zip
+	cd dist/api && rm -f ../phonelookup-api-$(ARCH).zip && zip -q -X ../phonelookup-api-$(ARCH).zip bootstrap
+	@ls -l dist/lambda/bootstrap dist/phonelookup-consumer-$(ARCH).zip dist/api/bootstrap dist/phonelookup-api-$(ARCH).zip
 
 lint: ## gofmt, go vet, staticcheck
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"

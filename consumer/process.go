@@ -65,6 +65,9 @@ type Result struct {
 	// Warning is set for a producer bug that did not stop the message:
 	// WarnNoDropoff.
 	Warning string
+	// OccurredAt is the event's occurredAt (zero if it did not decode): the
+	// freshness metric's start.
+	OccurredAt time.Time
 }
 
 // WarnNoDropoff is the warning for a delivery order without a dropoff phone
@@ -159,7 +162,7 @@ func (p *Processor) Decide(body []byte) Decision {
 
 // DecideEvent is Decide for a decoded event.
 func (p *Processor) DecideEvent(ev *events.OrderCommitted) Decision {
-	r := Result{EventID: ev.EventID, OrderID: ev.Order.ID, Source: ev.Source}
+	r := Result{EventID: ev.EventID, OrderID: ev.Order.ID, Source: ev.Source, OccurredAt: ev.OccurredAt}
 	invalid := func(err error) Decision {
 		r.Outcome, r.Reason, r.Err = Invalid, InvalidReason(err), err
 		return Decision{Result: r}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
 )
 
 // The Lambda binary, run as Lambda runs it, answers a failed direct
@@ -49,7 +51,7 @@ func TestLambdaBinaryEventBridgeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			const requestID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
 			api := newFakeRuntimeAPI(t, requestID, tt.payload)
-			var stdout, stderr lockedBuffer
+			var stdout, stderr consumertest.SyncBuffer
 			cmd := exec.Command(bin)
 			cmd.Env = []string{
 				"HOME=" + t.TempDir(),

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -22,28 +21,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // invocationResult is what the function posted for an invocation.
 type invocationResult struct {
@@ -171,7 +153,7 @@ func TestLambdaBinarySQSBatch(t *testing.T) {
 	const requestID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
 	api := newFakeRuntimeAPI(t, requestID, event)
 
-	var stdout, stderr lockedBuffer
+	var stdout, stderr consumertest.SyncBuffer
 	cmd := exec.Command(bin)
 	cmd.Env = append(e.Env(),
 		"HOME="+t.TempDir(),

@@ -23,16 +23,35 @@ const templatePath = "../../deploy/template.yaml"
 // loadTemplate parses the SAM template twice with goformation: typed, with
 // intrinsics resolved (parameters take their defaults), and raw, as JSON with
 // the intrinsic functions left in place.
+//
+// goformation v7.14.9's SAM specification lacks two properties of
+// AWS::Serverless::HttpApi that SAM has, AccessLogSettings (it knows a
+// singular AccessLogSetting, which SAM rejects) and Auth.EnableIamAuthorizer,
+// and refuses unknown properties: the typed parse gets a copy without them;
+// the tests read them from raw.
 func loadTemplate(t *testing.T) (*cloudformation.Template, map[string]any) {
 	t.Helper()
-	tpl, err := goformation.Open(templatePath)
-	require.NoError(t, err)
 	data, err := os.ReadFile(templatePath)
 	require.NoError(t, err)
 	js, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{NoProcess: true})
 	require.NoError(t, err)
-	var raw map[string]any
+	var raw, typed map[string]any
 	require.NoError(t, json.Unmarshal(js, &raw))
+	require.NoError(t, json.Unmarshal(js, &typed))
+	for _, r := range typed["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		if r["Type"] == "AWS::Serverless::HttpApi" {
+			props := r["Properties"].(map[string]any)
+			delete(props, "AccessLogSettings")
+			if auth, ok := props["Auth"].(map[string]any); ok {
+				delete(auth, "EnableIamAuthorizer")
+			}
+		}
+	}
+	js, err = json.Marshal(typed)
+	require.NoError(t, err)
+	tpl, err := goformation.ParseJSON(js)
+	require.NoError(t, err)
 	return tpl, raw
 }
 
@@ -173,9 +192,10 @@ func TestTemplateIAMHasNoWildcard(t *testing.T) {
 					for _, k := range []string{"Action", "NotAction", "Resource", "NotResource", "Principal"} {
 						if val, ok := s.(map[string]any)[k]; ok {
 							b, _ := json.Marshal(val)
-							// The one exception: the streams of the function's own log
+							// The one exception: the streams of a function's own log
 							// group, which Lambda names.
 							text := strings.Replace(string(b), "log-group:${LogGroup}:log-stream:*", "", 1)
+							text = strings.Replace(text, "log-group:${ApiLogGroup}:log-stream:*", "", 1)
 							assert.NotContains(t, text, "*", "%s.Statement[%d].%s = %s", path, i, k, b)
 						}
 					}
@@ -212,7 +232,7 @@ func TestTemplateAlarmsAndOutputs(t *testing.T) {
 	_, raw := loadTemplate(t)
 	byMetric := map[string][]string{}
 	for name, a := range resources(t, raw, "AWS::CloudWatch::Alarm") {
-		m := at(t, a, "Properties", "MetricName").(string)
+		m, _ := at(t, a, "Properties", "MetricName").(string) // none for a metric math alarm
 		b, _ := json.Marshal(at(t, a, "Properties", "Dimensions"))
 		byMetric[m] = append(byMetric[m], name+" "+string(b))
 	}

@@ -45,6 +45,8 @@ func commands() []command {
 		{name: "import-legacy", args: "[--dry-run] [--segments N] [--region CC]",
 			summary: "link the legacy lookup records (phone#.../v0_UserPhone) as via legacy; safe to run again", run: cmdImportLegacy},
 		{name: "report", args: "COMMAND [flags]", summary: "reports for ops", sub: reportCommands},
+		{name: "serve", args: "[--addr 127.0.0.1:8080] [--allow-non-loopback]",
+			summary: "serve the find-by-phone HTTP API locally (no IAM: loopback only)", run: cmdServe},
 		{name: "version", summary: "print the build version", run: cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "this text, or a command's flags", run: cmdHelp},
 	}

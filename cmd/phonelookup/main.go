@@ -17,6 +17,7 @@
 //   - forget: erase a customer (every link; a tombstone keeps later events out);
 //   - import-legacy: link the legacy lookup records of the shared table;
 //   - report: reports for ops (shared: the numbers linked to the most customers);
+//   - serve: the find-by-phone HTTP API on loopback, for local work;
 //   - version and help.
 //
 // Configuration comes from the environment (LOOKUP_TABLE, LOOKUP_INDEX,

@@ -34,6 +34,14 @@ var metricNames = []struct{ name, unit string }{
 	{"Invalid", "Count"}, {"Failed", "Count"}, {"BatchSize", "Count"}, {"ProcessingTime", "Milliseconds"},
 }
 
+// ageNames are the freshness metrics, declared only for a batch that wrote a
+// link (Linked or Refreshed): the event age (now - occurredAt) of the
+// written links, as the batch's maximum and a sum and count for the average
+// (Sum / Count over a period).
+var ageNames = []struct{ name, unit string }{
+	{"EventAgeMax", "Milliseconds"}, {"EventAgeSum", "Milliseconds"}, {"EventAgeCount", "Count"},
+}
+
 // Batch writes the metrics of one batch.
 func (m *Metrics) Batch(results []consumer.Result, elapsed time.Duration) error {
 	if m == nil || m.W == nil {
@@ -43,6 +51,49 @@ func (m *Metrics) Batch(results []consumer.Result, elapsed time.Duration) error 
 	if m.Now != nil {
 		now = m.Now
 	}
+	at := now()
+	values := count(results, at)
+	values["ProcessingTime"] = float64(elapsed.Microseconds()) / 1000
+	names := metricNames
+	if values["EventAgeCount"] > 0 {
+		names = append(slices.Clip(names), ageNames...)
+	}
+
+	type metric struct {
+		Name string `json:"Name"`
+		Unit string `json:"Unit"`
+	}
+	dims := slices.Sorted(maps.Keys(m.Dimensions))
+	decl := make([]metric, len(names))
+	line := map[string]any{}
+	for i, mn := range names {
+		decl[i] = metric{mn.name, mn.unit}
+		line[mn.name] = values[mn.name]
+	}
+	for k, v := range m.Dimensions {
+		line[k] = v
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": at.UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  m.Namespace,
+			"Dimensions": [][]string{dims},
+			"Metrics":    decl,
+		}},
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, err = m.W.Write(append(b, '\n'))
+	return err
+}
+
+// count returns the batch's counts by metric name, and the event ages of the
+// links it wrote (an event from the future, by a producer's clock, counts 0).
+func count(results []consumer.Result, now time.Time) map[string]float64 {
 	values := map[string]float64{}
 	for _, r := range results {
 		switch r.Outcome {
@@ -69,38 +120,13 @@ func (m *Metrics) Batch(results []consumer.Result, elapsed time.Duration) error 
 		default:
 			values["Failed"]++
 		}
+		if (r.Outcome == consumer.Linked || r.Outcome == consumer.Refreshed) && !r.OccurredAt.IsZero() {
+			age := float64(max(0, now.Sub(r.OccurredAt).Microseconds())) / 1000
+			values["EventAgeMax"] = max(values["EventAgeMax"], age)
+			values["EventAgeSum"] += age
+			values["EventAgeCount"]++
+		}
 	}
 	values["BatchSize"] = float64(len(results))
-	values["ProcessingTime"] = float64(elapsed.Microseconds()) / 1000
-
-	type metric struct {
-		Name string `json:"Name"`
-		Unit string `json:"Unit"`
-	}
-	dims := slices.Sorted(maps.Keys(m.Dimensions))
-	decl := make([]metric, len(metricNames))
-	line := map[string]any{}
-	for i, mn := range metricNames {
-		decl[i] = metric{mn.name, mn.unit}
-		line[mn.name] = values[mn.name]
-	}
-	for k, v := range m.Dimensions {
-		line[k] = v
-	}
-	line["_aws"] = map[string]any{
-		"Timestamp": now().UnixMilli(),
-		"CloudWatchMetrics": []map[string]any{{
-			"Namespace":  m.Namespace,
-			"Dimensions": [][]string{dims},
-			"Metrics":    decl,
-		}},
-	}
-	b, err := json.Marshal(line)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, err = m.W.Write(append(b, '\n'))
-	return err
+	return values
 }

@@ -114,6 +114,44 @@ func TestMetricsEMF(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, got["ProcessingTime"], 0.0)
 	assert.NotContains(t, out.String(), "7946", "no phone number in metrics")
+
+	// Freshness: the 3 written links (2 linked, 1 refreshed), whose events
+	// occurred at the samples' occurredAt.
+	assert.Equal(t, 3.0, got["EventAgeCount"])
+	occurred := time.Date(2026, 11, 2, 10, 15, 30, 123_000_000, time.UTC)
+	age := float64(time.Since(occurred).Milliseconds())
+	assert.InDelta(t, age, got["EventAgeMax"], 60_000)
+	assert.InDelta(t, 3*age, got["EventAgeSum"], 3*60_000)
+}
+
+// TestMetricsEventAge: the age of the events whose link was written (linked
+// or refreshed; not unchanged, skipped or failed ones), as maximum, sum and
+// count; a batch that wrote nothing declares no age metric.
+func TestMetricsEventAge(t *testing.T) {
+	now := time.Now()
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	var out bytes.Buffer
+	m := &emf.Metrics{Namespace: "PhoneLookup", Dimensions: map[string]string{"Service": "phonelookup"}, W: &out,
+		Now: func() time.Time { return now }}
+	require.NoError(t, m.Batch([]consumer.Result{
+		{Outcome: consumer.Linked, OccurredAt: ago(2 * time.Second)},
+		{Outcome: consumer.Refreshed, OccurredAt: ago(500 * time.Millisecond)},
+		{Outcome: consumer.Linked, OccurredAt: now.Add(time.Second)}, // a producer's clock ahead: 0
+		{Outcome: consumer.Unchanged, OccurredAt: ago(time.Hour)},
+		{Outcome: consumer.Failed, OccurredAt: ago(time.Hour)},
+		{Outcome: consumer.Skipped, Reason: consumer.SkipGuest, OccurredAt: ago(time.Hour)},
+		{Outcome: consumer.Invalid},
+	}, time.Millisecond))
+	require.NoError(t, m.Batch([]consumer.Result{{Outcome: consumer.Unchanged, OccurredAt: ago(time.Hour)}}, time.Millisecond))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2)
+	got := checkEMF(t, lines[0])
+	assert.Equal(t, 2000.0, got["EventAgeMax"])
+	assert.Equal(t, 2500.0, got["EventAgeSum"])
+	assert.Equal(t, 3.0, got["EventAgeCount"])
+	got = checkEMF(t, lines[1])
+	assert.NotContains(t, got, "EventAgeMax", "no write, no age")
+	assert.NotContains(t, lines[1], "EventAge")
 }
 
 func TestMetricsNilWritesNothing(t *testing.T) {

@@ -36,3 +36,37 @@ step "find: a US number written without +, region from the event's countryCode"
 
 step "find: a guest's dropoff phone was not linked"
 "$bin" find "+44 20 7946 0123" || exit 1
+
+step "the find-by-phone API: phonelookup serve (loopback, no IAM), called with curl"
+log=$(mktemp)
+"$bin" serve --addr 127.0.0.1:0 2>"$log" &
+serve_pid=$!
+trap 'kill -TERM "$serve_pid" 2>/dev/null; rm -f "$log"' EXIT
+api=""
+for _ in $(seq 1 100); do
+	api=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$log")
+	[ -n "$api" ] && break
+	kill -0 "$serve_pid" 2>/dev/null || { cat "$log"; exit 1; }
+	sleep 0.1
+done
+[ -n "$api" ] || { echo "serve did not start"; cat "$log"; exit 1; }
+echo "serving on $api"
+show() { # METHOD PATH: print the request, the status and the JSON answer
+	printf '\n$ curl -X %s %s\n' "$1" "$api$2"
+	curl -sS -X "$1" -w '\n(HTTP %{http_code})\n' "$api$2" || exit 1
+}
+user=eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01
+show GET "/v1/phones/%2B44%2020%207946%200958/customers"
+show GET "/v1/phones/020%207946%200958/customers?region=GB&limit=1"
+show GET "/v1/customers/$user/phones"
+show DELETE "/v1/customers/$user/phones/%2B442079460958"
+show GET "/v1/phones/%2B442079460958/customers"
+show GET "/v1/customers/$user/phones?include=unlinked"
+show GET "/v1/phones/12/customers"
+show DELETE "/v1/customers/$user" # account deletion: {"cognitoId":…,"removed":N}
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+echo
+echo "(the server's audit lines, one per request:)"
+grep '"audit"' "$log"
+tail -n 1 "$log"

@@ -49,6 +49,16 @@ async function main() {
     endpoints.sqs = `http://${host}:${port}`;
   }
 
+  // A client that resets a connection mid-answer (the fault tests cut
+  // connections on purpose) must not take an emulator down: dynalite writes
+  // to such sockets without an error listener. Only those errors are ignored.
+  process.on("uncaughtException", (err) => {
+    if (err && (err.code === "ECONNRESET" || err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED")) return;
+    console.error(`emulators: ${err && err.stack ? err.stack : err}`);
+    process.exit(1);
+  });
+  for (const s of servers) s.on("clientError", (err, socket) => socket.destroy());
+
   let stopping = false;
   const stop = (code) => {
     if (stopping) return;

@@ -1,5 +1,5 @@
 // Package app wires phonelookup's packages together from the environment for
-// the two binaries (cmd/consumer, cmd/phonelookup). It is the only place that
+// the binaries (cmd/consumer, cmd/api, cmd/phonelookup). It is the only place that
 // reads configuration and builds AWS clients.
 package app
 
@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
 
+	"github.com/phonelookup/phonelookup/api"
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
@@ -51,6 +53,9 @@ type Config struct {
 	// from 1s to 24h; default consumer.DefaultMaxClockSkew): an event dated
 	// later than the consumer's clock plus this is invalid.
 	MaxClockSkew time.Duration
+	// SearchMaxRead (API_SEARCH_MAX_READ, default 1000, 1-100000) bounds the
+	// index items one API search reads.
+	SearchMaxRead int
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -77,6 +82,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CONSUMER_MAX_CLOCK_SKEW=%q: want a duration from 1s to 24h, like 5m", v)
 		}
 		c.MaxClockSkew = d
+	}
+	c.SearchMaxRead = api.DefaultMaxRead
+	if v := getenv("API_SEARCH_MAX_READ"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100_000 {
+			return c, fmt.Errorf("API_SEARCH_MAX_READ=%q: want an integer from 1 to 100000", v)
+		}
+		c.SearchMaxRead = n
 	}
 	c.MetricsNamespace = cmp.Or(getenv("METRICS_NAMESPACE"), "PhoneLookup")
 	dims, err := parseDimensions(cmp.Or(getenv("METRICS_DIMENSIONS"), "Service=phonelookup"))
@@ -120,6 +133,16 @@ func (c Config) Logger(w io.Writer) zerolog.Logger {
 		lvl = zerolog.InfoLevel
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// AuditLogger returns the logger of the API's audit lines: Logger, but
+// never above info, so that every request is audited whatever LOG_LEVEL says.
+func (c Config) AuditLogger(w io.Writer) zerolog.Logger {
+	l := c.Logger(w)
+	if l.GetLevel() > zerolog.InfoLevel {
+		l = l.Level(zerolog.InfoLevel)
+	}
+	return l
 }
 
 // App is the wired service.
@@ -173,3 +196,10 @@ func (a *App) Batch(log zerolog.Logger) *consumer.Batch {
 
 // SetupTimeout bounds table creation.
 const SetupTimeout = 5 * time.Minute
+
+// API returns the find-by-phone API's handler on the store, auditing to
+// audit; caller tells who sent a request (nil: "local").
+func (a *App) API(audit zerolog.Logger, caller func(*http.Request) api.Caller) http.Handler {
+	return api.New(api.Options{Store: a.Store, Phones: a.Phones, Audit: audit,
+		MaxRead: a.Config.SearchMaxRead, Caller: caller})
+}
