@@ -12,7 +12,9 @@
 //
 // A Sender sends messages with SendMessageBatch within SQS's limits
 // (MaxBatchEntries entries, MaxBatchBytes counting message attributes; Split
-// and Batcher cut the batches) and reports every entry.
+// and Batcher cut the batches) and reports every entry; a body SQS would not
+// store unchanged (CheckBody: invalid UTF-8, characters SQS refuses) is
+// reported, not sent.
 //
 // Every batch call (delete, change visibility, send) checks every entry of
 // SQS's answer. An entry that failed on SQS's side is tried again, Attempts
