@@ -1,9 +1,8 @@
 package events
 
 import (
+	"encoding/json"
 	"sync"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -414,86 +413,13 @@ func unquote(s []byte) ([]byte, bool) {
 	if r == len(s) {
 		return s, true
 	}
-	b := make([]byte, r, len(s)+utf8.UTFMax)
-	copy(b, s[:r])
-	for r < len(s) {
-		switch c := s[r]; {
-		case c == '\\':
-			r++
-			if r >= len(s) {
-				return nil, false
-			}
-			switch s[r] {
-			case '"', '\\', '/':
-				b = append(b, s[r])
-				r++
-			case 'b':
-				b = append(b, '\b')
-				r++
-			case 'f':
-				b = append(b, '\f')
-				r++
-			case 'n':
-				b = append(b, '\n')
-				r++
-			case 'r':
-				b = append(b, '\r')
-				r++
-			case 't':
-				b = append(b, '\t')
-				r++
-			case 'u':
-				rr := getu4(s[r-1:])
-				if rr < 0 {
-					return nil, false
-				}
-				r += 5
-				if utf16.IsSurrogate(rr) {
-					if rr1 := getu4(s[r:]); rr1 >= 0 {
-						if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
-							r += 6
-							b = utf8.AppendRune(b, dec)
-							break
-						}
-					}
-					rr = unicode.ReplacementChar
-				}
-				b = utf8.AppendRune(b, rr)
-			default:
-				return nil, false
-			}
-		case c == '"', c < ' ':
-			return nil, false
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			r++
-		default:
-			rr, size := utf8.DecodeRune(s[r:])
-			r += size
-			b = utf8.AppendRune(b, rr)
-		}
+	// An escape, a control character or invalid UTF-8: rare, so read by
+	// encoding/json itself, whose rules the schema validator follows too.
+	q := make([]byte, 0, len(s)+2)
+	q = append(append(append(q, '"'), s...), '"')
+	var out string
+	if json.Unmarshal(q, &out) != nil {
+		return nil, false
 	}
-	return b, true
-}
-
-// getu4 decodes \uXXXX at the start of s, or returns -1.
-func getu4(s []byte) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	var r rune
-	for _, c := range s[2:6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	return r
+	return []byte(out), true
 }
