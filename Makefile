@@ -46,8 +46,8 @@ check-ts: $(TS)/node_modules/.package-lock.json ## compile (tsc) and run the Typ
 	done
 
 bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end throughput, API CPU and search latency (bench.out, benchstat)
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./consumer ./api | tee bench.out
-	$(GO) test -tags integration -run '^$$' -bench Throughput -benchtime 3x -count 3 ./consumer | tee -a bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./lookup ./dynamo ./consumer ./api | tee bench.out
+	$(GO) test -tags integration -run '^$$' -bench Throughput -benchtime 3x -count 3 ./consumer/sqsworker | tee -a bench.out
 	$(GO) test -tags integration -run '^$$' -bench SearchLatency -benchtime 100x -count 6 ./api | tee -a bench.out
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
 
