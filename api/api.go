@@ -8,14 +8,14 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// Store is what the API needs of the link store; *dynamo.Store is the real one.
+// Store is what the API needs of the link store; *dynamo.Store is the real
+// one (checked where they are wired, in cmd/internal/app).
 type Store interface {
 	// Search reads at most maxItems items of the phone's index partition.
-	Search(ctx context.Context, phone string, maxItems int) (dynamo.Found, error)
+	Search(ctx context.Context, phone string, maxItems int) (lookup.Found, error)
 	// ListByCustomer returns every link of a customer, active or not.
 	ListByCustomer(ctx context.Context, cognitoID string) ([]lookup.Link, error)
 	// Unlink hides a link; lookup.ErrNotFound when there is none.
@@ -24,8 +24,6 @@ type Store interface {
 	// deleted) and returns how many links it deleted; idempotent.
 	Forget(ctx context.Context, cognitoID string) (removed int, err error)
 }
-
-var _ Store = (*dynamo.Store)(nil)
 
 // Normalizer turns a phone number as typed into E.164, as the consumer does.
 type Normalizer interface {

@@ -247,7 +247,7 @@ func TestForget(t *testing.T) {
 	assert.Equal(t, who, line["principal"])
 	assert.Equal(t, api.RouteForget, line["route"])
 	assert.Equal(t, float64(200), line["status"])
-	assert.Equal(t, dynamo.TombstoneRef("user-a"), line["customer"])
+	assert.Equal(t, lookup.ForgottenRef("user-a"), line["customer"])
 	assert.Equal(t, float64(2), line["removed"])
 	assert.NotContains(t, line, "cognitoId", "a forgotten customer is named by hash only")
 

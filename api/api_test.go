@@ -18,7 +18,6 @@ import (
 
 	"github.com/phonelookup/phonelookup/api"
 	"github.com/phonelookup/phonelookup/api/apitest"
-	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -29,10 +28,10 @@ type memStore struct {
 	err   error
 }
 
-func (m *memStore) Search(_ context.Context, phone string, maxItems int) (dynamo.Found, error) {
+func (m *memStore) Search(_ context.Context, phone string, maxItems int) (lookup.Found, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	f := dynamo.Found{Links: []lookup.Link{}, Pages: 1}
+	f := lookup.Found{Links: []lookup.Link{}, Pages: 1}
 	if m.err != nil {
 		return f, m.err
 	}
@@ -108,9 +107,9 @@ func TestErrorsWithAFakeStore(t *testing.T) {
 	runErrorCases(t, newMem(t, &memStore{}, &auditLog{}))
 }
 
-// TestStoreFailures: DynamoDB errors never reach the caller. A throttle
-// (any of the SDK's throttling codes, however wrapped) is 503 with
-// Retry-After; a deadline is 503; anything else is 500 with no internals.
+// TestStoreFailures: DynamoDB errors never reach the caller. A busy store
+// (lookup.ErrBusy, however wrapped) is 503 with Retry-After; a deadline is
+// 503; anything else is 500 with no internals.
 func TestStoreFailures(t *testing.T) {
 	secret := "dynamodb: table arn:aws:dynamodb:eu-west-1:123:table/secret"
 	apiErr := func(code string) error { return &smithy.GenericAPIError{Code: code, Message: secret} }
@@ -121,9 +120,9 @@ func TestStoreFailures(t *testing.T) {
 		typ        string
 		retryAfter string
 	}{
-		{"provisioned throughput", fmt.Errorf("find +44***58: %w", &types.ProvisionedThroughputExceededException{Message: aws.String(secret)}), 503, api.TypeThrottled, "1"},
-		{"request limit", &types.RequestLimitExceeded{Message: aws.String(secret)}, 503, api.TypeThrottled, "1"},
-		{"throttling exception", apiErr("ThrottlingException"), 503, api.TypeThrottled, "1"},
+		// The store marks DynamoDB's throttles (dynamo/errors.go) as lookup.ErrBusy.
+		{"store busy", fmt.Errorf("find +44***58: %s: %w", secret, lookup.ErrBusy), 503, api.TypeThrottled, "1"},
+		{"a throttle the store did not mark", &types.ProvisionedThroughputExceededException{Message: aws.String(secret)}, 500, "about:blank", ""},
 		{"deadline", fmt.Errorf("operation error DynamoDB: Query, %s: %w", secret, context.DeadlineExceeded), 503, api.TypeUnavailable, "1"},
 		{"access denied", apiErr("AccessDeniedException"), 500, "about:blank", ""},
 		{"internal", &types.InternalServerError{Message: aws.String(secret)}, 500, "about:blank", ""},
@@ -206,7 +205,7 @@ func TestAuditLine(t *testing.T) {
 	assert.Equal(t, "user-a", line["cognitoId"])
 	assert.Equal(t, "+44********58", line["phone"])
 
-	// A forget names the customer by hash (dynamo.TombstoneRef), never by
+	// A forget names the customer by hash (lookup.ForgottenRef), never by
 	// the id, and says how many links went.
 	resp, body := apitest.Do(t, h, http.MethodDelete, "/v1/customers/user-b")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
@@ -215,7 +214,7 @@ func TestAuditLine(t *testing.T) {
 	assert.Equal(t, api.RouteForget, line["route"])
 	assert.Equal(t, "DELETE", line["method"])
 	assert.Equal(t, float64(200), line["status"])
-	assert.Equal(t, dynamo.TombstoneRef("user-b"), line["customer"])
+	assert.Equal(t, lookup.ForgottenRef("user-b"), line["customer"])
 	assert.Equal(t, float64(1), line["removed"])
 	assert.NotContains(t, line, "cognitoId")
 	assert.NotContains(t, line, "results")

@@ -11,17 +11,16 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/phonelookup/phonelookup/api"
-	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // instantStore answers every search with the same links, at once.
 type instantStore struct {
 	api.Store
-	found dynamo.Found
+	found lookup.Found
 }
 
-func (s instantStore) Search(context.Context, string, int) (dynamo.Found, error) { return s.found, nil }
+func (s instantStore) Search(context.Context, string, int) (lookup.Found, error) { return s.found, nil }
 
 // BenchmarkHandlerCPU is the handler's own cost per request (routing,
 // query checks, normalising the number, the answer's JSON, the audit
@@ -42,7 +41,7 @@ func BenchmarkHandlerCPU(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				h := api.New(api.Options{Store: instantStore{found: dynamo.Found{Links: links, Read: n, Pages: 1}},
+				h := api.New(api.Options{Store: instantStore{found: lookup.Found{Links: links, Read: n, Pages: 1}},
 					Phones: ph, Audit: zerolog.New(io.Discard)})
 				b.ReportAllocs()
 				for b.Loop() {

@@ -28,7 +28,7 @@ type exchange struct {
 	results   int    // -1: the route answers no list
 	phone     string // masked
 	cognitoID string // only once validated
-	customer  string // a forgotten customer's dynamo.TombstoneRef, instead of cognitoID
+	customer  string // a forgotten customer's lookup.ForgottenRef, instead of cognitoID
 	removed   int    // links a forget deleted (logged with customer)
 	truncated bool
 	read      int // index items read by a search

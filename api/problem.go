@@ -7,9 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // Problem is an RFC 9457 problem detail, the body of every error response
@@ -87,23 +85,11 @@ func errMethod() Problem {
 	return problem(http.StatusMethodNotAllowed, "", "the route does not take this method: see the Allow header")
 }
 
-// isThrottle reports whether err is DynamoDB (or the SDK's client-side retry
-// quota) refusing work for now: the SDK's own list of throttling error codes
-// (ProvisionedThroughputExceededException, ThrottlingException,
-// RequestLimitExceeded, ...), after its retries.
-func isThrottle(err error) bool {
-	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
-		return true
-	}
-	var quota ratelimit.QuotaExceededError
-	return errors.As(err, &quota)
-}
-
 // storeProblem classifies a store error once, at the edge: the problem to
 // answer and the Retry-After to send with it (0: none).
 func storeProblem(ctx context.Context, err error, retryAfter time.Duration) (Problem, time.Duration) {
 	switch {
-	case isThrottle(err):
+	case errors.Is(err, lookup.ErrBusy):
 		return errThrottled, retryAfter
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return errUnavailable, retryAfter

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -154,14 +153,14 @@ func (h *handler) unlink(x *exchange) {
 // forget erases a customer (the admin app's account deletion), with
 // Store.Forget's semantics: 200 with how many links went, 0 for a customer
 // already forgotten or never linked. The audit line names the customer by
-// dynamo.TombstoneRef, as `phonelookup forget` does, never by the id.
+// lookup.ForgottenRef, as `phonelookup forget` does, never by the id.
 func (h *handler) forget(x *exchange) {
 	id := x.r.PathValue("cognitoId")
 	if lookup.ValidateCognitoID(id) != nil {
 		x.problem(errInvalidCognitoID)
 		return
 	}
-	x.customer = dynamo.TombstoneRef(id)
+	x.customer = lookup.ForgottenRef(id)
 	removed, err := h.store.Forget(x.ctx, id)
 	x.removed = removed
 	if err != nil {

@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,20 +14,13 @@ import (
 // tombstoneSK is the sort key of a forgotten customer's tombstone.
 const tombstoneSK = "forgotten"
 
-// TombstoneRef names a forgotten customer without naming them: the hex
-// SHA-256 of the Cognito id. The tombstone's key and Forget's audit line use it.
-func TombstoneRef(cognitoID string) string {
-	h := sha256.Sum256([]byte(cognitoID))
-	return hex.EncodeToString(h[:])
-}
-
 // tombstoneKey is the key of cognitoID's tombstone: pk phone_user#~<sha256>,
 // in the store's key prefix (so IAM's LeadingKeys condition admits it) but
 // never a customer's partition ('~' is not a Cognito id character), sk
 // "forgotten". It holds no phone number and not the id itself.
 func tombstoneKey(cognitoID string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		"pk": str(userPrefix + "~" + TombstoneRef(cognitoID)),
+		"pk": str(userPrefix + "~" + lookup.ForgottenRef(cognitoID)),
 		"sk": str(tombstoneSK),
 	}
 }
@@ -47,11 +38,12 @@ func tombstoneKey(cognitoID string) map[string]types.AttributeValue {
 // therefore never brings a link back, and neither does a new order: a
 // forgotten Cognito id stays forgotten. Whatever Forget leaves (the
 // tombstone: the id's hash and forgottenAt) holds no phone number.
-func (s *Store) Forget(ctx context.Context, cognitoID string) (int, error) {
+func (s *Store) Forget(ctx context.Context, cognitoID string) (_ int, err error) {
+	defer markBusy(&err)
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return 0, err
 	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       tombstoneKey(cognitoID),
 		UpdateExpression:          aws.String("SET forgottenAt = if_not_exists(forgottenAt, :t)"),

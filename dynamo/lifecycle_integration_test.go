@@ -192,7 +192,7 @@ func TestForgetThenReplayBringsNothingBack(t *testing.T) {
 	}
 	require.NotEmpty(t, tomb)
 	assert.NotContains(t, tomb, "user-1", "the tombstone names the customer by hash only")
-	assert.Contains(t, tomb, dynamo.TombstoneRef("user-1"))
+	assert.Contains(t, tomb, lookup.ForgottenRef("user-1"))
 	for _, d := range append(phoneDigits, "123456789") {
 		assert.NotContains(t, tomb, d, "the tombstone holds no phone number")
 	}

@@ -99,7 +99,8 @@ func strSet(v string) types.AttributeValue { return &types.AttributeValueMemberS
 // A new link or a newer order costs one UpdateItem; a duplicate costs one
 // failed conditional UpdateItem (plus a GetItem where the store does not return
 // the item on a failed condition, as dynalite does not).
-func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (lookup.Outcome, error) {
+func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome, err error) {
+	defer markBusy(&err)
 	if err := sg.Validate(); err != nil {
 		return "", err
 	}
@@ -274,7 +275,8 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step, ttl int64) *d
 // event within the consumer's clock-skew bound); the gate alone keeps such a
 // link hidden. An unlinkedAt already stored later than now is kept. It
 // returns lookup.ErrNotFound if there is no such link.
-func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
+func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) (err error) {
+	defer markBusy(&err)
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return err
 	}
@@ -323,7 +325,8 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) error {
 
 // Get returns the link between cognitoID and phone, active or not, with a
 // strongly consistent read.
-func (s *Store) Get(ctx context.Context, cognitoID, phone string) (*lookup.Link, error) {
+func (s *Store) Get(ctx context.Context, cognitoID, phone string) (_ *lookup.Link, err error) {
+	defer markBusy(&err)
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return nil, err
 	}
@@ -342,19 +345,6 @@ func (s *Store) Get(ctx context.Context, cognitoID, phone string) (*lookup.Link,
 	return s.parseLink(out.Item)
 }
 
-// Found is the answer of Search.
-type Found struct {
-	Links []lookup.Link // active links, most recently seen first
-	// Truncated is true when the read stopped at its cap while DynamoDB still
-	// had items for the number: Links are then the most recent of the items
-	// read, not necessarily of all of them.
-	Truncated bool
-	Read      int // items read from the index
-	Foreign   int // items read that are not links (skipped, logged)
-	Expired   int // links read whose TTL has passed (hidden: DynamoDB deletes them late)
-	Pages     int // Query pages
-}
-
 // FindByPhone returns every active link of phone (E.164), most recently seen
 // first. It reads the GSI, which is eventually consistent: a link written a
 // moment ago may not be there yet.
@@ -365,8 +355,9 @@ func (s *Store) FindByPhone(ctx context.Context, phone string) ([]lookup.Link, e
 
 // Search is FindByPhone reading at most maxItems items of the index (0: no
 // cap), so that a number shared by very many customers costs a bounded read.
-func (s *Store) Search(ctx context.Context, phone string, maxItems int) (Found, error) {
-	f := Found{Links: []lookup.Link{}}
+func (s *Store) Search(ctx context.Context, phone string, maxItems int) (_ lookup.Found, err error) {
+	defer markBusy(&err)
+	f := lookup.Found{Links: []lookup.Link{}}
 	if err := lookup.ValidatePhone(phone); err != nil {
 		return f, err
 	}
@@ -378,7 +369,7 @@ func (s *Store) Search(ctx context.Context, phone string, maxItems int) (Found, 
 			":p": str(phonePrefix + phone), ":u": str(userPrefix),
 		},
 	}
-	err := s.query(ctx, in, maxItems, &f)
+	err = s.query(ctx, in, maxItems, &f)
 	if err != nil {
 		return f, fmt.Errorf("find %s: %w", lookup.MaskPhone(phone), err)
 	}
@@ -389,8 +380,9 @@ func (s *Store) Search(ctx context.Context, phone string, maxItems int) (Found, 
 // ListByCustomer returns every link of cognitoID, active or not, ordered by
 // phone, with a strongly consistent read of the base table. Links whose TTL
 // has passed are left out, as in Search.
-func (s *Store) ListByCustomer(ctx context.Context, cognitoID string) ([]lookup.Link, error) {
-	f := Found{Links: []lookup.Link{}}
+func (s *Store) ListByCustomer(ctx context.Context, cognitoID string) (_ []lookup.Link, err error) {
+	defer markBusy(&err)
+	f := lookup.Found{Links: []lookup.Link{}}
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
 		return nil, err
 	}
@@ -410,7 +402,7 @@ func (s *Store) ListByCustomer(ctx context.Context, cognitoID string) ([]lookup.
 
 // query reads the pages of in into f, at most maxItems items (0: all),
 // skipping (and logging by key prefix) items that are not links.
-func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, maxItems int, f *Found) error {
+func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, maxItems int, f *lookup.Found) error {
 	for {
 		if maxItems > 0 {
 			in.Limit = aws.Int32(int32(min(maxItems-f.Read, 1000)))

@@ -176,3 +176,7 @@ func SortRecentFirst(links []Link) {
 		return strings.Compare(a.CognitoID, b.CognitoID)
 	})
 }
+
+// ErrBusy is wrapped by a store error that means "not now, retry later" (the
+// database throttled the request): a reader answers 503, a writer retries.
+var ErrBusy = errors.New("store busy")

@@ -147,7 +147,7 @@ func TestLambdaThroughTheAdapter(t *testing.T) {
 			assert.NotContains(t, logs.String(), "7946", "a phone number unmasked")
 			if ev.RouteKey == api.RouteForget {
 				assert.Equal(t, api.RouteForget, line["route"])
-				assert.Equal(t, dynamo.TombstoneRef("user-a"), line["customer"])
+				assert.Equal(t, lookup.ForgottenRef("user-a"), line["customer"])
 				assert.Contains(t, line, "removed")
 				assert.NotContains(t, logs.String(), "user-a", "a forgotten customer by hash only")
 			}

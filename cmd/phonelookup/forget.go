@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
-	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -39,7 +38,7 @@ func cmdForget(ctx context.Context, e proc, args []string) error {
 		return err
 	}
 	removed, err := a.Store.Forget(ctx, *userID)
-	audit(e).Str("command", "forget").Str("caller", who).Str("customer", dynamo.TombstoneRef(*userID)).
+	audit(e).Str("command", "forget").Str("caller", who).Str("customer", lookup.ForgottenRef(*userID)).
 		Int("removed", removed).Bool("done", err == nil).Msg("customer forgotten")
 	if err != nil {
 		return err

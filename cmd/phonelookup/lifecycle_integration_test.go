@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
-	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -118,13 +117,13 @@ func TestCLIForgetThenReplay(t *testing.T) {
 	var line map[string]any
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(r.stderr)), &line), "one audit line: %q", r.stderr)
 	assert.Equal(t, "alice@support", line["caller"])
-	assert.Equal(t, dynamo.TombstoneRef(userA), line["customer"])
+	assert.Equal(t, lookup.ForgottenRef(userA), line["customer"])
 	assert.EqualValues(t, 1, line["removed"])
 
 	after := tableItems(t, table)
 	require.Len(t, after, len(others)+1, "the others' links and one tombstone")
 	for _, it := range after {
-		if contains := strings.Contains(it, dynamo.TombstoneRef(userA)); contains {
+		if contains := strings.Contains(it, lookup.ForgottenRef(userA)); contains {
 			assert.NotContains(t, it, userA)
 			for _, p := range rawPhones {
 				assert.NotContains(t, it, strings.ReplaceAll(p, " ", ""), "the tombstone holds no phone")

@@ -186,8 +186,11 @@ func Build(ctx context.Context, c Config) (*App, error) {
 	}, nil
 }
 
-// The store is the consumer's linker.
-var _ consumer.Linker = (*dynamo.Store)(nil)
+// The store is the consumer's linker and the API's store.
+var (
+	_ consumer.Linker = (*dynamo.Store)(nil)
+	_ api.Store       = (*dynamo.Store)(nil)
+)
 
 // Batch returns a batch runner with the configured concurrency.
 func (a *App) Batch(log zerolog.Logger) *consumer.Batch {
