@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/api"
 	"github.com/phonelookup/phonelookup/api/apitest"
+	"github.com/phonelookup/phonelookup/internal/syncbuf"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -70,24 +69,13 @@ func runErrorCases(t *testing.T, h http.Handler) {
 }
 
 // auditLog is a concurrency-safe buffer of audit lines.
-type auditLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (a *auditLog) Write(p []byte) (int, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.buf.Write(p)
-}
+type auditLog struct{ syncbuf.Buffer }
 
 // lines returns the audit lines written so far, decoded.
 func (a *auditLog) lines(t *testing.T) []map[string]any {
 	t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(a.buf.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(a.String()), "\n") {
 		if l == "" {
 			continue
 		}
@@ -106,11 +94,7 @@ func (a *auditLog) last(t *testing.T) map[string]any {
 	return l[len(l)-1]
 }
 
-func (a *auditLog) text() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.buf.String()
-}
+func (a *auditLog) text() string { return a.String() }
 
 func (a *auditLog) logger() zerolog.Logger { return zerolog.New(a) }
 

@@ -4,12 +4,10 @@
 package consumertest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/syncbuf"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -97,23 +96,8 @@ func FailureIDs(resp lambdaevents.SQSEventResponse) []string {
 	return ids
 }
 
-// SyncBuffer is a bytes.Buffer safe for concurrent writers.
-type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// SyncBuffer is a buffer concurrent writers may share.
+type SyncBuffer = syncbuf.Buffer
 
 // LogLines decodes the JSON lines of a zerolog output.
 func LogLines(t testing.TB, out string) []map[string]any {

@@ -3,7 +3,6 @@
 package sqsworker_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,6 +32,7 @@ import (
 	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/syncbuf"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -329,22 +329,7 @@ func newWorkerProcessor(t *testing.T, linker consumer.Linker) *consumer.Processo
 }
 
 // workerLogBuffer is a concurrency-safe log sink.
-type workerLogBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *workerLogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *workerLogBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type workerLogBuffer struct{ syncbuf.Buffer }
 
 // workerLog returns a logger whose output is shown only if the test fails.
 func workerLog(t *testing.T) zerolog.Logger {

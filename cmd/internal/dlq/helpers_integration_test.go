@@ -3,7 +3,6 @@
 package dlq_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +24,7 @@ import (
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
+	"github.com/phonelookup/phonelookup/internal/syncbuf"
 )
 
 // The emulators (local-aws-sqs and dynalite) run once for the package.
@@ -41,22 +41,7 @@ func options(t *testing.T, logs *logBuffer) dlq.Options {
 }
 
 // logBuffer collects a run's logs; they are shown if the test fails.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 func (b *logBuffer) logger(t *testing.T) zerolog.Logger {
 	t.Cleanup(func() {
