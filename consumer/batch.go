@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/events"
 )
 
 // Defaults of a Batch.
@@ -136,6 +138,7 @@ func (b *Batch) settings() (conc int, startMargin, returnMargin time.Duration) {
 // for, with the eventId and order id when the body has readable ones.
 func unfinished(m Message, class string, err error) Result {
 	r := Result{Outcome: Failed, Reason: class, Err: err}
-	r.EventID, r.OrderID = readableIDs(m.Body)
+	ids := events.ReadIDs(m.Body)
+	r.EventID, r.OrderID = ids.EventID, ids.OrderID
 	return r
 }

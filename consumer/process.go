@@ -2,13 +2,9 @@ package consumer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -154,7 +150,8 @@ func (p *Processor) Decide(body []byte) Decision {
 	ev, _, err := events.Decode(body)
 	if err != nil {
 		r := Result{Outcome: Invalid, Reason: InvalidReason(err), Err: err}
-		r.EventID, r.OrderID = readableIDs(body)
+		ids := events.ReadIDs(body)
+		r.EventID, r.OrderID = ids.EventID, ids.OrderID
 		return Decision{Result: r}
 	}
 	return p.DecideEvent(ev)
@@ -251,36 +248,6 @@ func failureClass(ctx context.Context) string {
 		return FailCanceled
 	}
 	return FailStore
-}
-
-// readableIDs reads the eventId and order.id of a body that does not decode,
-// as far as it goes: each only if it is a string the contract could accept
-// (1 to 128 characters, no control character), read with exact-case keys
-// from the event inside any envelope Unwrap recognises.
-func readableIDs(body []byte) (eventID, orderID string) {
-	inner, _, err := events.Unwrap(body)
-	if err != nil {
-		return "", ""
-	}
-	var ev, order map[string]json.RawMessage
-	if json.Unmarshal(inner, &ev) != nil {
-		return "", ""
-	}
-	_ = json.Unmarshal(ev["order"], &order)
-	return readableID(ev["eventId"]), readableID(order["id"])
-}
-
-// readableID returns raw as a string if it is a JSON string of 1 to 128
-// characters without a control character, else "".
-func readableID(raw json.RawMessage) string {
-	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
-	if n := utf8.RuneCountInString(s); n < 1 || n > 128 || strings.ContainsFunc(s, unicode.IsControl) {
-		return ""
-	}
-	return s
 }
 
 // Summary counts outcomes; its JSON form is what `phonelookup process` and

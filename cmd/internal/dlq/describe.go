@@ -1,8 +1,6 @@
 package dlq
 
 import (
-	"encoding/json"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -53,38 +51,7 @@ func Describe(m types.Message) Info {
 		return info
 	}
 	info.Reason, info.Error = consumer.InvalidReason(err), err.Error()
-	info.EventID, info.OrderID, info.Source, info.EventType = looseIDs(body)
+	ids := events.ReadIDs(body)
+	info.EventID, info.OrderID, info.Source, info.EventType = ids.EventID, ids.OrderID, ids.Source, ids.EventType
 	return info
-}
-
-// looseIDs reads eventId, order.id, source and eventType from what may be an
-// invalid event, keeping only the string values.
-func looseIDs(body []byte) (eventID, orderID, source, eventType string) {
-	inner, _, err := events.Unwrap(body)
-	if err != nil {
-		inner = body
-	}
-	var v struct {
-		EventID   json.RawMessage `json:"eventId"`
-		Source    json.RawMessage `json:"source"`
-		EventType json.RawMessage `json:"eventType"`
-		Order     json.RawMessage `json:"order"`
-	}
-	if json.Unmarshal(inner, &v) != nil {
-		return "", "", "", ""
-	}
-	var order struct {
-		ID json.RawMessage `json:"id"`
-	}
-	_ = json.Unmarshal(v.Order, &order)
-	return str(v.EventID), str(order.ID), str(v.Source), str(v.EventType)
-}
-
-// str returns raw as a string if it is a short JSON string, else "".
-func str(raw json.RawMessage) string {
-	var s string
-	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil || len(s) > 256 {
-		return ""
-	}
-	return s
 }

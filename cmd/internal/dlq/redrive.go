@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // DefaultGroupID is the MessageGroupId of a message that comes from a
@@ -131,8 +132,8 @@ func (run *redriveRun) handle(lease *sqsengine.Lease, fresh, again []types.Messa
 			run.s.WouldMove++
 			run.audit(ActionWouldMove, info, "")
 			if run.DryRunOut != nil {
-				fmt.Fprintf(run.DryRunOut, "would move messageId=%s eventId=%s orderId=%s source=%s reason=%s envelope=%s\n",
-					info.MessageID, info.EventID, info.OrderID, info.Source, info.Reason, info.Envelope)
+				fmt.Fprintln(run.DryRunOut, termtext.Escape(fmt.Sprintf("would move messageId=%s eventId=%s orderId=%s source=%s reason=%s envelope=%s",
+					info.MessageID, info.EventID, info.OrderID, info.Source, info.Reason, info.Envelope)))
 			}
 		default:
 			run.matched++
