@@ -14,8 +14,11 @@ import (
 
 // NormVersion names the normaliser that produced a stored number. It is kept
 // on every link (attribute normVersion) so numbers written by an older
-// normaliser can be found and rewritten if its rules change.
-const NormVersion = "phonenumbers/v2.0.7"
+// normaliser can be found and rewritten if its rules change. "+2": the
+// library reads every spelling it can, and a number with letters among its
+// digits is rejected; links written before (normVersion exactly
+// "phonenumbers/v2.0.7") may hold a number misread from letters.
+const NormVersion = "phonenumbers/v2.0.7+2"
 
 // ErrInvalidPhone is returned for a number that cannot be normalised: it does
 // not parse, is not a possible number, or is written without + and no region is
