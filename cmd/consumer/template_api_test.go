@@ -74,6 +74,15 @@ func TestTemplateAPI(t *testing.T) {
 		assert.True(t, read[k], "template sets %s, which the code never reads", k)
 	}
 	assert.Contains(t, set, "API_SEARCH_MAX_READ")
+	// The store's layout is the consumer's: the same table, index and TTL
+	// attribute (the API hides links whose TTL has passed but that DynamoDB
+	// has not deleted yet, by that attribute).
+	apiEnv := at(t, fn, "Environment", "Variables")
+	consumerEnv := at(t, raw, "Resources", "ConsumerFunction", "Properties", "Environment", "Variables")
+	for _, k := range []string{"LOOKUP_TABLE", "LOOKUP_INDEX", "LINK_TTL_ATTRIBUTE"} {
+		assert.Equal(t, at(t, consumerEnv, k), at(t, apiEnv, k), "the API function's %s", k)
+	}
+	assert.Equal(t, map[string]any{"Ref": "LinkTTLAttribute"}, at(t, apiEnv, "LINK_TTL_ATTRIBUTE"))
 	assert.Equal(t, float64(api.DefaultMaxRead), at(t, raw, "Parameters", "ApiSearchMaxRead", "Default"))
 	// The function outlives the handler's own bound on store calls, so a slow
 	// DynamoDB is a 503 problem, not a Lambda timeout.
