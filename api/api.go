@@ -122,14 +122,14 @@ func New(o Options) http.Handler {
 	// which answers 405 with Allow for every other method; "/" is every
 	// other path. So every answer, errors included, is this API's own.
 	mux.Handle(RouteSearch, h.route(RouteSearch, []string{"region", "limit"}, h.search))
-	mux.Handle("/v1/phones/{phone}/customers", h.route("", nil, methodNotAllowed("GET, HEAD")))
+	mux.Handle("/v1/phones/{phone}/customers", h.fallback(methodNotAllowed("GET, HEAD")))
 	mux.Handle(RoutePhones, h.route(RoutePhones, []string{"include"}, h.customerPhones))
-	mux.Handle("/v1/customers/{cognitoId}/phones", h.route("", nil, methodNotAllowed("GET, HEAD")))
+	mux.Handle("/v1/customers/{cognitoId}/phones", h.fallback(methodNotAllowed("GET, HEAD")))
 	mux.Handle(RouteUnlink, h.route(RouteUnlink, []string{"region"}, h.unlink))
-	mux.Handle("/v1/customers/{cognitoId}/phones/{phone}", h.route("", nil, methodNotAllowed("DELETE")))
+	mux.Handle("/v1/customers/{cognitoId}/phones/{phone}", h.fallback(methodNotAllowed("DELETE")))
 	mux.Handle(RouteForget, h.route(RouteForget, nil, h.forget))
-	mux.Handle("/v1/customers/{cognitoId}", h.route("", nil, methodNotAllowed("DELETE")))
-	notFound := h.route("", nil, func(x *exchange) { x.problem(errNoRoute) })
+	mux.Handle("/v1/customers/{cognitoId}", h.fallback(methodNotAllowed("DELETE")))
+	notFound := h.fallback(func(x *exchange) { x.problem(errNoRoute) })
 	mux.Handle("/", notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would redirect a path that is not clean as sent (an

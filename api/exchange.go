@@ -40,16 +40,31 @@ type exchange struct {
 // parameters (allowed, each at most once), bounds the store calls with the
 // timeout, and writes the audit line once the answer is written.
 func (h *handler) route(pattern string, params []string, fn func(*exchange)) http.Handler {
+	return h.exchange(pattern, func(x *exchange) {
+		if p, ok := x.checkQuery(params); !ok {
+			x.problem(p)
+			return
+		}
+		fn(x)
+	})
+}
+
+// fallback wraps the answer of a request no route takes (404, or 405 with
+// Allow): audited like a route's, but with no query check, since no route's
+// parameters apply; its query string is never read.
+func (h *handler) fallback(fn func(*exchange)) http.Handler {
+	return h.exchange("", fn)
+}
+
+// exchange serves a request with fn, the store calls bounded by the
+// timeout, and writes the audit line once the answer is written.
+func (h *handler) exchange(pattern string, fn func(*exchange)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := h.now()
 		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 		defer cancel()
 		x := &exchange{w: w, r: r, ctx: ctx, caller: h.caller(r), route: pattern, results: -1}
-		if p, ok := x.checkQuery(params); !ok {
-			x.problem(p)
-		} else {
-			fn(x)
-		}
+		fn(x)
 		h.writeAudit(x, h.now().Sub(start))
 	})
 }
