@@ -121,10 +121,15 @@ func New(o Options) http.Handler {
 	// A route's pattern with its method wins over the same path without one,
 	// which answers 405 with Allow for every other method; "/" is every
 	// other path. So every answer, errors included, is this API's own.
+	// A GET pattern also takes HEAD; the API does not (openapi.yaml lists
+	// GET only: a HEAD would be an audited read whose answer nobody sees),
+	// so HEAD has its own pattern answering 405.
 	mux.Handle(RouteSearch, h.route(RouteSearch, []string{"region", "limit"}, h.search))
-	mux.Handle("/v1/phones/{phone}/customers", h.fallback(methodNotAllowed("GET, HEAD")))
+	mux.Handle("HEAD /v1/phones/{phone}/customers", h.fallback(methodNotAllowed("GET")))
+	mux.Handle("/v1/phones/{phone}/customers", h.fallback(methodNotAllowed("GET")))
 	mux.Handle(RoutePhones, h.route(RoutePhones, []string{"include"}, h.customerPhones))
-	mux.Handle("/v1/customers/{cognitoId}/phones", h.fallback(methodNotAllowed("GET, HEAD")))
+	mux.Handle("HEAD /v1/customers/{cognitoId}/phones", h.fallback(methodNotAllowed("GET")))
+	mux.Handle("/v1/customers/{cognitoId}/phones", h.fallback(methodNotAllowed("GET")))
 	mux.Handle(RouteUnlink, h.route(RouteUnlink, []string{"region"}, h.unlink))
 	mux.Handle("/v1/customers/{cognitoId}/phones/{phone}", h.fallback(methodNotAllowed("DELETE")))
 	mux.Handle(RouteForget, h.route(RouteForget, nil, h.forget))
