@@ -30,14 +30,15 @@ var emu *emulator.Emulators
 func TestMain(m *testing.M) { os.Exit(emulator.Main(m, false, &emu)) }
 
 const (
-	uk        = "+442079460958"
-	principal = "arn:aws:sts::123456789012:assumed-role/admin-app-backend/admin-backend"
+	uk         = "+442079460958"
+	otherPhone = "+442079460959"
+	principal  = "arn:aws:sts::123456789012:assumed-role/admin-app-backend/admin-backend"
 )
 
 // lambdaEnv points the binary's configuration at a fresh, seeded table on
 // dynalite. app.Build loads the AWS configuration from the process
 // environment, so this sets it there too: not parallel.
-func lambdaEnv(t *testing.T) func(string) string {
+func lambdaEnv(t *testing.T) (func(string) string, *dynamo.Store) {
 	t.Helper()
 	ctx := context.Background()
 	s := dynamo.NewStore(emu.DynamoDBClient(emulator.Config()), emulator.UniqueName("api-lambda"), "")
@@ -49,6 +50,10 @@ func lambdaEnv(t *testing.T) func(string) string {
 			OrderID: "o-" + user, OccurredAt: at.Add(time.Duration(i) * time.Hour)})
 		require.NoError(t, err)
 	}
+	// "user" is what a decoded "user#a" would be cut to.
+	_, err = s.Link(ctx, lookup.Sighting{CognitoID: "user", Phone: otherPhone, Via: lookup.ViaDropoff, Source: "graphql",
+		OrderID: "o-user", OccurredAt: at})
+	require.NoError(t, err)
 	vars := map[string]string{"LOOKUP_TABLE": s.Table()}
 	for _, kv := range emu.Env() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -58,7 +63,7 @@ func lambdaEnv(t *testing.T) func(string) string {
 	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"} {
 		t.Setenv(k, "")
 	}
-	return func(k string) string { return vars[k] }
+	return func(k string) string { return vars[k] }, s
 }
 
 // TestLambdaThroughTheAdapter sends API Gateway HTTP API (payload 2.0)
@@ -67,47 +72,63 @@ func lambdaEnv(t *testing.T) func(string) string {
 // and handler against dynalite. Every answer is held against openapi.yaml;
 // the IAM principal and API Gateway's request id reach the audit line.
 func TestLambdaThroughTheAdapter(t *testing.T) {
-	getenv := lambdaEnv(t)
+	getenv, store := lambdaEnv(t)
 	var logs bytes.Buffer
-	adapter, err := newAdapter(context.Background(), getenv, &logs)
+	handle, err := newProxy(context.Background(), getenv, &logs)
 	require.NoError(t, err)
+	bothCustomers := func(t *testing.T, body []byte) {
+		var a api.SearchAnswer
+		require.NoError(t, json.Unmarshal(body, &a))
+		assert.Equal(t, uk, a.Phone)
+		require.Len(t, a.Customers, 2)
+		assert.Equal(t, "user-b", a.Customers[0].CognitoID)
+	}
+	problemType := func(typ string) func(t *testing.T, body []byte) {
+		return func(t *testing.T, body []byte) { assert.Equal(t, typ, apitest.Problem(t, body).Type) }
+	}
 
 	cases := []struct {
 		fixture   string
 		status    int
 		principal string
 		check     func(t *testing.T, body []byte)
+		forgot    string // the customer a forget erased, named in the audit line by hash
 	}{
-		{"search-iam.json", 200, principal, func(t *testing.T, body []byte) {
-			var a api.SearchAnswer
-			require.NoError(t, json.Unmarshal(body, &a))
-			assert.Equal(t, uk, a.Phone)
-			require.Len(t, a.Customers, 2)
-			assert.Equal(t, "user-b", a.Customers[0].CognitoID)
-		}},
+		{"search-iam.json", 200, principal, bothCustomers, ""},
+		// API Gateway HTTP APIs deliver rawPath decoded: the same search.
+		{"decoded-search-spaces-iam.json", 200, principal, bothCustomers, ""},
+		{"decoded-search-arabic-digits-iam.json", 200, principal, bothCustomers, ""},
+		{"decoded-search-percent-iam.json", 400, principal, problemType(api.TypeInvalidPhone), ""},
+		{"decoded-phones-newline-iam.json", 400, principal, problemType(api.TypeInvalidCognitoID), ""},
+		{"decoded-forget-hash-iam.json", 400, principal, func(t *testing.T, body []byte) {
+			problemType(api.TypeInvalidCognitoID)(t, body)
+			links, err := store.ListByCustomer(context.Background(), "user")
+			require.NoError(t, err)
+			assert.Len(t, links, 1, "a decoded user#a forgot user")
+		}, ""},
 		{"search-region-iam.json", 200, principal, func(t *testing.T, body []byte) {
 			var a api.SearchAnswer
 			require.NoError(t, json.Unmarshal(body, &a))
 			require.Len(t, a.Customers, 1, "limit=1")
 			assert.True(t, a.Truncated)
-		}},
+		}, ""},
 		{"phones-iam.json", 200, principal, func(t *testing.T, body []byte) {
 			assert.Contains(t, string(body), `"cognitoId":"user-a"`)
-		}},
-		{"unlink-iam.json", 204, principal, nil},
-		{"unlink-missing-iam.json", 404, principal, nil},
+		}, ""},
+		{"unlink-iam.json", 204, principal, nil, ""},
+		{"unlink-missing-iam.json", 404, principal, nil, ""},
 		{"invalid-phone-iam.json", 400, principal, func(t *testing.T, body []byte) {
 			assert.NotContains(t, string(body), "not-a-number")
-		}},
-		{"no-route-iam.json", 404, principal, nil},
-		{"method-iam.json", 405, principal, nil},
-		{"search-no-authorizer.json", 200, "unknown", nil},
+		}, ""},
+		{"no-route-iam.json", 404, principal, nil, ""},
+		{"method-iam.json", 405, principal, nil, ""},
+		{"search-no-authorizer.json", 200, "unknown", nil, ""},
 		{"forget-iam.json", 200, principal, func(t *testing.T, body []byte) {
 			assert.JSONEq(t, `{"cognitoId":"user-a","removed":1}`, string(body))
-		}},
+		}, "user-a"},
 		{"forget-again-iam.json", 200, principal, func(t *testing.T, body []byte) {
 			assert.JSONEq(t, `{"cognitoId":"user-a","removed":0}`, string(body), "idempotent")
-		}},
+		}, "user-a"},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
@@ -117,13 +138,14 @@ func TestLambdaThroughTheAdapter(t *testing.T) {
 			require.NoError(t, json.Unmarshal(raw, &ev))
 			logs.Reset()
 			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-req-1"})
-			resp, err := adapter.ProxyWithContext(ctx, ev)
+			resp, err := handle(ctx, ev)
 			require.NoError(t, err)
 			require.Equal(t, c.status, resp.StatusCode, "%s", resp.Body)
 			require.False(t, resp.IsBase64Encoded)
 
-			// The same request as an http.Request, for the contract check.
-			target := ev.RawPath
+			// The same request as an http.Request, for the contract check
+			// (a decoded rawPath encoded as the handler saw it).
+			target := escapeRawPath(ev.RawPath)
 			if ev.RawQueryString != "" {
 				target += "?" + ev.RawQueryString
 			}
@@ -145,11 +167,11 @@ func TestLambdaThroughTheAdapter(t *testing.T) {
 			assert.Equal(t, float64(c.status), line["status"])
 			assert.Equal(t, "dev", line["version"])
 			assert.NotContains(t, logs.String(), "7946", "a phone number unmasked")
-			if ev.RouteKey == api.RouteForget {
+			if c.forgot != "" {
 				assert.Equal(t, api.RouteForget, line["route"])
-				assert.Equal(t, lookup.ForgottenRef("user-a"), line["customer"])
+				assert.Equal(t, lookup.ForgottenRef(c.forgot), line["customer"])
 				assert.Contains(t, line, "removed")
-				assert.NotContains(t, logs.String(), "user-a", "a forgotten customer by hash only")
+				assert.NotContains(t, logs.String(), c.forgot, "a forgotten customer by hash only")
 			}
 		})
 	}

@@ -32,17 +32,18 @@ func main() {
 // run wires the handler from the environment and starts the Lambda runtime
 // loop, which does not return.
 func run(ctx context.Context, _ []string, getenv func(string) string, stderr io.Writer) error {
-	a, err := newAdapter(ctx, getenv, stderr)
+	p, err := newProxy(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	lambda.StartWithOptions(a.ProxyWithContext, lambda.WithContext(ctx))
+	lambda.StartWithOptions(p, lambda.WithContext(ctx))
 	return nil
 }
 
-// newAdapter builds the API's handler (audit lines as JSON on stderr, which
-// Lambda sends to the function's log group) inside the HTTP API adapter.
-func newAdapter(ctx context.Context, getenv func(string) string, stderr io.Writer) (*httpadapter.HandlerAdapterV2, error) {
+// newProxy builds the API's handler (audit lines as JSON on stderr, which
+// Lambda sends to the function's log group) inside the HTTP API adapter,
+// behind escapingRawPath.
+func newProxy(ctx context.Context, getenv func(string) string, stderr io.Writer) (proxy, error) {
 	cfg, err := app.FromEnv(getenv)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func newAdapter(ctx context.Context, getenv func(string) string, stderr io.Write
 		return nil, err
 	}
 	audit := cfg.AuditLogger(stderr).With().Str("version", version).Logger()
-	return httpadapter.NewV2(a.API(audit, gatewayCaller)), nil
+	return escapingRawPath(httpadapter.NewV2(a.API(audit, gatewayCaller)).ProxyWithContext), nil
 }
 
 // gatewayCaller reads the caller from the API Gateway request context the
