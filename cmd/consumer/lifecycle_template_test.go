@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,41 +105,268 @@ func TestTemplateDynamoDBPermissionsUseLeadingKeys(t *testing.T) {
 	assert.GreaterOrEqual(t, checked, 1, "the consumer's table statement")
 }
 
-func TestTemplateQueuePoliciesDeny(t *testing.T) {
-	_, raw := loadTemplate(t)
-	byQueue := map[string][]map[string]any{}
-	for _, p := range resources(t, raw, "AWS::SQS::QueuePolicy") {
-		q := at(t, p, "Properties", "Queues", "0").(map[string]any)["Ref"].(string)
-		for _, s := range at(t, p, "Properties", "PolicyDocument", "Statement").([]any) {
-			byQueue[q] = append(byQueue[q], s.(map[string]any))
+// Fake values of the stack's identifiers, for evaluating the queue policies.
+const (
+	testAccount  = "123456789012"
+	consumerArn  = "arn:aws:iam::123456789012:role/stack-ConsumerRole-1A2B3C"
+	ruleArn      = "arn:aws:events:eu-west-1:123456789012:rule/stack-OrderCommittedRule-1A2B3C"
+	adminPattern = "arn:aws:iam::123456789012:role/Admin*"
+	adminArn     = "arn:aws:iam::123456789012:role/AdminOps"
+	rootArn      = "arn:aws:iam::123456789012:root"
+	otherArn     = "arn:aws:iam::123456789012:role/reporting"
+)
+
+// cfnEnv resolves the intrinsic functions the queue policies use, with
+// AdminRoleArns set to admins.
+type cfnEnv struct{ admins []string }
+
+func (e cfnEnv) ref(t *testing.T, name string) any {
+	switch name {
+	case "AdminRoleArns":
+		if len(e.admins) == 0 {
+			return []any{""} // CloudFormation's value of an empty CommaDelimitedList
+		}
+		out := []any{}
+		for _, a := range e.admins {
+			out = append(out, a)
+		}
+		return out
+	case "AWS::Partition":
+		return "aws"
+	case "AWS::AccountId":
+		return testAccount
+	case "AWS::Region":
+		return "eu-west-1"
+	}
+	t.Fatalf("queue policy: Ref %s not modelled", name)
+	return nil
+}
+
+func (e cfnEnv) eval(t *testing.T, v any) any {
+	t.Helper()
+	switch x := v.(type) {
+	case []any:
+		var out []any
+		for _, c := range x {
+			out = append(out, e.eval(t, c))
+		}
+		return out
+	case map[string]any:
+		require.Len(t, x, 1, "one intrinsic function: %v", x)
+		for fn, arg := range x {
+			switch fn {
+			case "Ref":
+				return e.ref(t, arg.(string))
+			case "Fn::GetAtt":
+				return map[string]string{"ConsumerRole.Arn": consumerArn, "OrderCommittedRule.Arn": ruleArn}[fmt.Sprint(arg)]
+			case "Fn::If":
+				a := arg.([]any)
+				require.Equal(t, "HasAdmins", a[0], "Fn::If condition")
+				if len(e.admins) > 0 {
+					return e.eval(t, a[1])
+				}
+				return e.eval(t, a[2])
+			case "Fn::Sub":
+				return regexp.MustCompile(`\$\{([^}]+)\}`).ReplaceAllStringFunc(arg.(string), func(m string) string {
+					return e.ref(t, m[2:len(m)-1]).(string)
+				})
+			case "Fn::Join":
+				a := arg.([]any)
+				var parts []string
+				for _, p := range e.eval(t, a[1]).([]any) {
+					switch p := p.(type) {
+					case []any:
+						for _, q := range p {
+							parts = append(parts, q.(string))
+						}
+					default:
+						parts = append(parts, p.(string))
+					}
+				}
+				return strings.Join(parts, a[0].(string))
+			case "Fn::Split":
+				a := arg.([]any)
+				var out []any
+				for _, p := range strings.Split(e.eval(t, a[1]).(string), a[0].(string)) {
+					out = append(out, p)
+				}
+				return out
+			}
+			t.Fatalf("queue policy: %s not modelled", fn)
 		}
 	}
-	for name := range resources(t, raw, "AWS::SQS::Queue") {
-		var tls, send map[string]any
-		for _, s := range byQueue[name] {
-			switch s["Sid"] {
-			case "DenyWithoutTLS":
-				tls = s
-			case "DenySendExceptTheRuleAndAdmins":
-				send = s
+	return v
+}
+
+// request is one call on a queue, as IAM sees it: PrincipalArn is empty for
+// a service principal (EventBridge) that carries none.
+type request struct {
+	PrincipalArn, SourceArn, Action string
+	Insecure                        bool
+}
+
+func arnMatch(pattern, s string) bool {
+	re := "^" + strings.ReplaceAll(strings.ReplaceAll(regexp.QuoteMeta(pattern), `\*`, ".*"), `\?`, ".") + "$"
+	return regexp.MustCompile(re).MatchString(s)
+}
+
+func actionMatch(t *testing.T, list any, action string) bool {
+	for _, a := range actionsOf(map[string]any{"Action": list}) {
+		if strings.EqualFold(a, action) || a == "sqs:*" {
+			return true
+		}
+		require.NotContains(t, a, "*", "only sqs:* is modelled")
+	}
+	return false
+}
+
+// conditionHolds evaluates a statement's Condition block for r: every
+// operator and key must hold (AND); a key's values are alternatives (OR,
+// for a negated operator: none may match); a missing key makes a positive
+// operator false and a negated one true, as IAM does.
+func conditionHolds(t *testing.T, env cfnEnv, cond map[string]any, r request) bool {
+	keys := map[string]string{"aws:PrincipalArn": r.PrincipalArn, "aws:SourceArn": r.SourceArn,
+		"aws:SecureTransport": strconv.FormatBool(!r.Insecure)}
+	for op, kv := range cond {
+		for key, raw := range kv.(map[string]any) {
+			got, known := keys[key]
+			require.True(t, known, "condition key %s not modelled", key)
+			var vals []string
+			switch v := env.eval(t, raw).(type) {
+			case string:
+				vals = []string{v}
+			case []any:
+				for _, x := range v {
+					vals = append(vals, x.(string))
+				}
+			}
+			require.NotEmpty(t, vals, "%s %s: no values", op, key)
+			for _, v := range vals {
+				require.NotEmpty(t, v, "%s %s: an empty value in %v (AdminRoleArns=%v)", op, key, vals, env.admins)
+			}
+			negated := strings.Contains(op, "Not")
+			if got == "" {
+				if !negated {
+					return false
+				}
+				continue
+			}
+			any := false
+			for _, v := range vals {
+				switch op {
+				case "ArnEquals", "ArnNotEquals", "Bool":
+					any = any || v == got
+				case "ArnLike", "ArnNotLike":
+					any = any || arnMatch(v, got)
+				default:
+					t.Fatalf("condition operator %s not modelled", op)
+				}
+			}
+			if any == negated {
+				return false
 			}
 		}
-		require.NotNil(t, tls, "queue %s: a TLS deny", name)
-		assert.Equal(t, "Deny", tls["Effect"])
-		assert.Equal(t, "*", tls["Principal"])
-		assert.Equal(t, "sqs:*", tls["Action"])
-		assert.Equal(t, "false", at(t, tls, "Condition", "Bool", "aws:SecureTransport"))
-		assert.Equal(t, map[string]any{"Fn::GetAtt": name + ".Arn"}, tls["Resource"])
-		if name == "DeadLetterQueue" {
-			assert.Nil(t, send, "SQS's own dead-lettering is never in the way of a deny")
+	}
+	return true
+}
+
+// denied reports whether an explicit deny of the queue's policy applies to r.
+func denied(t *testing.T, env cfnEnv, policy []any, r request) bool {
+	for _, s := range policy {
+		s := s.(map[string]any)
+		if s["Effect"] != "Deny" {
 			continue
 		}
-		require.NotNil(t, send, "queue %s: only the rule and the administrators send", name)
-		assert.Equal(t, "Deny", send["Effect"])
-		assert.Equal(t, "sqs:SendMessage", send["Action"])
-		assert.Equal(t, map[string]any{"Fn::GetAtt": "OrderCommittedRule.Arn"}, at(t, send, "Condition", "ArnNotEquals", "aws:SourceArn"))
-		admins, _ := json.Marshal(at(t, send, "Condition", "ArnNotLike", "aws:PrincipalArn"))
-		assert.Contains(t, string(admins), `"AdminRoleArns"`)
+		require.Equal(t, "*", s["Principal"], "%v: a deny names everyone, its conditions narrow it", s["Sid"])
+		var hit bool
+		if a, ok := s["NotAction"]; ok {
+			hit = !actionMatch(t, a, r.Action)
+		} else {
+			hit = actionMatch(t, s["Action"], r.Action)
+		}
+		cond, _ := s["Condition"].(map[string]any)
+		if hit && conditionHolds(t, env, cond, r) {
+			return true
+		}
+	}
+	return false
+}
+
+var sqsActions = []string{
+	"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+	"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:PurgeQueue", "sqs:SetQueueAttributes", "sqs:DeleteQueue",
+	"sqs:ListDeadLetterSourceQueues", "sqs:StartMessageMoveTask", "sqs:CancelMessageMoveTask",
+	"sqs:ListMessageMoveTasks", "sqs:TagQueue", "sqs:UntagQueue", "sqs:ListQueueTags",
+	"sqs:AddPermission", "sqs:RemovePermission",
+}
+
+// TestTemplateQueuePoliciesDeny evaluates every statement of the three queue
+// policies for every SQS action, by every kind of caller, with AdminRoleArns
+// given and empty: the queues hold phone numbers, so only the consumer's
+// role reads the main queue, only the rule sends to it and to its own DLQ,
+// the DLQ is for administrators alone, and nothing goes without TLS. An
+// identity policy may allow anything: only these denies stop it.
+func TestTemplateQueuePoliciesDeny(t *testing.T) {
+	_, raw := loadTemplate(t)
+	policies := map[string][]any{}
+	for _, p := range resources(t, raw, "AWS::SQS::QueuePolicy") {
+		q := at(t, p, "Properties", "Queues", "0").(map[string]any)["Ref"].(string)
+		policies[q] = at(t, p, "Properties", "PolicyDocument", "Statement").([]any)
+	}
+	require.ElementsMatch(t, slices.Collect(maps.Keys(resources(t, raw, "AWS::SQS::Queue"))), slices.Collect(maps.Keys(policies)),
+		"every queue has a policy")
+
+	// The only allow: EventBridge's SendMessage from the rule (the queue and the rule's DLQ).
+	for q, st := range policies {
+		for _, s := range st {
+			s := s.(map[string]any)
+			if s["Effect"] == "Deny" {
+				continue
+			}
+			assert.NotEqual(t, "DeadLetterQueue", q, "the DLQ allows nothing")
+			assert.Equal(t, map[string]any{"Service": "events.amazonaws.com"}, s["Principal"], "%s.%v", q, s["Sid"])
+			assert.Equal(t, "sqs:SendMessage", s["Action"], "%s.%v", q, s["Sid"])
+			assert.Equal(t, map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": map[string]any{"Fn::GetAtt": "OrderCommittedRule.Arn"}}},
+				s["Condition"], "%s.%v", q, s["Sid"])
+		}
+	}
+
+	consume := []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+	type caller struct {
+		name           string
+		arn, sourceArn string
+		// may lists the queues and actions not denied to this caller.
+		may func(queue, action string) bool
+	}
+	all := func(string, string) bool { return true }
+	none := func(string, string) bool { return false }
+	rule := func(q, a string) bool { return q != "DeadLetterQueue" && a == "sqs:SendMessage" }
+	for _, admins := range [][]string{{adminPattern}, nil} {
+		admin := caller{"an administrator", adminArn, "", all}
+		root := caller{"the account root", rootArn, "", none}
+		if admins == nil {
+			admin.may, root.may = none, all // with no AdminRoleArns the root stands in
+		}
+		env := cfnEnv{admins: admins}
+		for _, c := range []caller{
+			admin, root,
+			{"the consumer's role", consumerArn, "", func(q, a string) bool { return q == "Queue" && slices.Contains(consume, a) }},
+			{"EventBridge for the rule", "", ruleArn, rule},
+			{"EventBridge for another rule", "", "arn:aws:events:eu-west-1:123456789012:rule/other", none},
+			{"another role of the account", otherArn, "", none},
+			{"another role, from the rule", otherArn, ruleArn, rule},
+			{"another account's role named like an admin", "arn:aws:iam::999999999999:role/AdminOps", "", none},
+		} {
+			for q, st := range policies {
+				for _, a := range sqsActions {
+					r := request{PrincipalArn: c.arn, SourceArn: c.sourceArn, Action: a}
+					assert.Equal(t, !c.may(q, a), denied(t, env, st, r),
+						"AdminRoleArns=%v: %s, %s on %s: denied", admins, c.name, a, q)
+					r.Insecure = true
+					assert.True(t, denied(t, env, st, r), "AdminRoleArns=%v: %s, %s on %s without TLS", admins, c.name, a, q)
+				}
+			}
+		}
 	}
 }
 
