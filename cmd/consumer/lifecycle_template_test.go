@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 )
 
 // statements returns every policy statement of the template's resources
@@ -421,4 +423,71 @@ func TestTemplateTableTTL(t *testing.T) {
 	assert.Equal(t, map[string]any{"Ref": "LinkTTLAttribute"}, vars["LINK_TTL_ATTRIBUTE"])
 	assert.Equal(t, map[string]any{"Ref": "LinkRetention"}, vars["LINK_RETENTION"])
 	assert.Equal(t, map[string]any{"Ref": "IgnorePhones"}, vars["IGNORE_PHONES"])
+}
+
+// parameterPattern compiles a parameter's AllowedPattern as CloudFormation
+// applies it, to the whole value.
+func parameterPattern(t *testing.T, raw map[string]any, name string) *regexp.Regexp {
+	t.Helper()
+	p, ok := at(t, raw, "Parameters", name, "AllowedPattern").(string)
+	require.True(t, ok, "%s has an AllowedPattern", name)
+	return regexp.MustCompile(`^(?:` + p + `)$`)
+}
+
+// TestTemplateLinkRetentionPattern runs the LinkRetention parameter's
+// pattern against the code that reads it (app.ParseRetention): a value the
+// pattern lets through that ParseRetention rejects would stop the consumer
+// at start-up. Over every whole number up to 200000 with each unit, and the
+// edges, the two agree; the pattern is stricter only on forms the table
+// lists (compound, fractional, signed, padded, huge durations).
+func TestTemplateLinkRetentionPattern(t *testing.T) {
+	_, raw := loadTemplate(t)
+	re := parameterPattern(t, raw, "LinkRetention")
+	accepts := func(v string) bool { _, err := app.ParseRetention(v); return err == nil }
+	agree := func(v string) {
+		assert.Equal(t, accepts(v), re.MatchString(v), "%q: ParseRetention accepts ⇔ the pattern matches", v)
+	}
+	for n := 0; n <= 200000; n++ {
+		for _, unit := range []string{"d", "h", "m", "s"} {
+			agree(strconv.Itoa(n) + unit)
+		}
+	}
+	for _, v := range []string{
+		"", "0", "730d", "17520h", "90m", "3600s", "1h", "60m",
+		"10m", "0d", "0h", "0m", "0s", "59m", "3599s", "36500d", "36501d", "999999h", "99999999m", "999999999s",
+		"-1h", "-5d", "1.5d", "two years", "00", "730D", "d", "h", "730 d", "1y", "1w",
+	} {
+		agree(v)
+	}
+	// ParseRetention accepts these, the pattern does not: CloudFormation
+	// refuses the value, the consumer never fails on it.
+	for _, v := range []string{"1000000h", "100000000m", "1000000000s", "1h30m", "1.5h", "+730d", "0730d", " 730d", "3600000ms"} {
+		assert.True(t, accepts(v), "%q: ParseRetention accepts it", v)
+		assert.False(t, re.MatchString(v), "%q: the pattern is stricter here", v)
+	}
+	assert.Equal(t, "", at(t, raw, "Parameters", "LinkRetention", "Default"))
+}
+
+// TestTemplateProducerRolePatterns: the bus's allow statements name the
+// producers' role parameters as principals, so each must be one IAM role's
+// ARN (or empty: no bus), never `*`, an account or another kind of principal.
+func TestTemplateProducerRolePatterns(t *testing.T) {
+	_, raw := loadTemplate(t)
+	for _, p := range []string{"GraphQLProducerRoleArn", "FulfillmentProducerRoleArn"} {
+		re := parameterPattern(t, raw, p)
+		for _, v := range []string{
+			"", "arn:aws:iam::123456789012:role/graphql-publisher", "arn:aws:iam::123456789012:role/service/fulfillment_pub+1",
+			"arn:aws-cn:iam::123456789012:role/p", "arn:aws-us-gov:iam::123456789012:role/p.q@r=s,t",
+		} {
+			assert.True(t, re.MatchString(v), "%s=%q", p, v)
+		}
+		for _, v := range []string{
+			"*", "123456789012", "arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/*",
+			"arn:aws:iam::123456789012:role/pub*", "arn:aws:iam::*:role/pub", "arn:aws:iam::123456789012:user/pub",
+			"arn:aws:sts::123456789012:assumed-role/pub/session", "arn:aws:iam::123456789012:role/", " arn:aws:iam::123456789012:role/p",
+			"arn:aws:iam::123456789012:role/p,arn:aws:iam::123456789012:role/q", "{\"AWS\":\"*\"}",
+		} {
+			assert.False(t, re.MatchString(v), "%s=%q", p, v)
+		}
+	}
 }
