@@ -523,3 +523,36 @@ func TestLeadingKeysOnTheIndexDocumented(t *testing.T) {
 	}
 	assert.False(t, strings.Contains(flat(self), "where LeadingKeys "+"does not apply"))
 }
+
+// TestProducerAndRunbookDocsMatchTemplate: docs/PRODUCERS.md publishes to the
+// bus the template offers (the output EventBusName, the dedicated bus
+// OrderBusName), never to "default" in its examples; docs/RUNBOOK.md says
+// that turning retention off does not stop expiry, and how to stop it.
+func TestProducerAndRunbookDocsMatchTemplate(t *testing.T) {
+	tpl, raw := loadTemplate(t)
+	producers, err := os.ReadFile("../../docs/PRODUCERS.md")
+	require.NoError(t, err)
+	text := string(producers)
+	bus := tpl.Parameters["OrderBusName"].Default.(string)
+	require.NotEmpty(t, bus)
+	require.NotNil(t, at(t, raw, "Outputs", "EventBusName"), "the template's output naming the bus")
+	for _, want := range []string{"output **`EventBusName`**", "`OrderBusName`", bus, "GraphQLProducerRoleArn", "FulfillmentProducerRoleArn"} {
+		assert.True(t, strings.Contains(text, want), "PRODUCERS.md says %q", want)
+	}
+	for _, bad := range []string{`EventBusName: "default"`, `EventBusName:"default"`, `bus "default"`} {
+		assert.False(t, strings.Contains(text, bad), "PRODUCERS.md publishes to the default bus: %q", bad)
+	}
+
+	runbook, err := os.ReadFile("../../docs/RUNBOOK.md")
+	require.NoError(t, err)
+	text = strings.Join(strings.Fields(string(runbook)), " ")
+	for _, want := range []string{
+		"Turning it off does not stop expiry",
+		"update-time-to-live --table-name \"$LOOKUP_TABLE\" \\ --time-to-live-specification Enabled=false",
+		"LinkRetention=36500d",
+	} {
+		assert.True(t, strings.Contains(text, want), "RUNBOOK.md says %q", want)
+	}
+	re := parameterPattern(t, raw, "LinkRetention")
+	assert.True(t, re.MatchString("36500d"), "the retention the runbook suggests is one the template takes")
+}
