@@ -5,6 +5,8 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,15 +90,22 @@ func TestUnlinkNeverStoresAFutureTime(t *testing.T) {
 // The RUNBOOK's repair of a link taken over by a future-dated event before
 // the clock-skew bound, with its expressions: the first sighting becomes the
 // latest again, and a replay of the real orders restores the rest. An
-// unlinked link stays unlinked at the time support gives.
+// unlinked link stays unlinked at the time support gives. With
+// LINK_RETENTION on, the repair sets the TTL back to the repaired lastSeenAt
+// + retention (the event's year-2999 TTL would stop every replay, whose TTL
+// never moves backwards, and the link would never expire).
 func TestRepairPoisonedLinkAsTheRunbookSays(t *testing.T) {
 	ctx := context.Background()
 	const p = "+442079460958"
+	const retention = 730 * 24 * time.Hour
 	str := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	for _, unlinked := range []bool{false, true} {
-		t.Run(fmt.Sprintf("unlinked %v", unlinked), func(t *testing.T) {
+	for _, tc := range []struct{ unlinked, retention bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		t.Run(fmt.Sprintf("unlinked %v retention %v", tc.unlinked, tc.retention), func(t *testing.T) {
 			s, db := newStore(t)
 			s.Now = func() time.Time { return t0.Add(time.Hour) }
+			if tc.retention {
+				s.Retention = retention
+			}
 			real1 := sighting("u", p, 0, "o-1", "graphql", lookup.ViaDropoff)
 			bad := sighting("u", p, 1, "o-bad", "graphql", lookup.ViaDropoff)
 			bad.OccurredAt = time.Date(2999, 12, 31, 23, 59, 59, 999e6, time.UTC)
@@ -108,7 +117,7 @@ func TestRepairPoisonedLinkAsTheRunbookSays(t *testing.T) {
 			key := map[string]types.AttributeValue{"pk": str("phone_user#u"), "sk": str("phone#" + p)}
 			first, firstOrder := lookup.FormatTime(real1.OccurredAt), "o-1"
 			in := &dynamodb.UpdateItemInput{TableName: aws.String(s.Table()), Key: key}
-			if !unlinked {
+			if !tc.unlinked {
 				in.UpdateExpression = aws.String("SET lastSeenAt = :f, lastOrderId = :fo, gate = :g REMOVE brand")
 				in.ConditionExpression = aws.String("lastOrderId = :bad AND attribute_not_exists(unlinkedAt)")
 				in.ExpressionAttributeValues = map[string]types.AttributeValue{
@@ -121,17 +130,36 @@ func TestRepairPoisonedLinkAsTheRunbookSays(t *testing.T) {
 				in.ExpressionAttributeValues = map[string]types.AttributeValue{
 					":f": str(first), ":fo": str(firstOrder), ":u": str(at), ":g": str(at + "$"), ":bad": str("o-bad")}
 			}
+			if tc.retention {
+				// The RUNBOOK: with LINK_RETENTION on, add ", #ttl = :e" to the SET,
+				// EXPIRES=$(( $(date -u -d "$FIRST" +%s) + RETENTION_SECONDS )).
+				in.UpdateExpression = aws.String(strings.Replace(*in.UpdateExpression, " REMOVE", ", #ttl = :e REMOVE", 1))
+				in.ExpressionAttributeNames = map[string]string{"#ttl": dynamo.DefaultTTLAttribute}
+				in.ExpressionAttributeValues[":e"] = &types.AttributeValueMemberN{
+					Value: strconv.FormatInt(real1.OccurredAt.Unix()+int64(retention/time.Second), 10)}
+			}
 			_, err := db.UpdateItem(ctx, in)
 			require.NoError(t, err)
+			expires := func(at time.Time) *time.Time {
+				if !tc.retention {
+					return nil
+				}
+				e := time.Unix(at.Add(retention).Unix(), 0).UTC()
+				return &e
+			}
+			l, err := s.Get(ctx, "u", p)
+			require.NoError(t, err)
+			assert.Equal(t, expires(real1.OccurredAt), l.ExpiresAt, "TTL after the repair, before any replay")
 
 			// The replay of the real orders.
 			for _, sg := range []lookup.Sighting{real1, real2} {
 				_, err := s.Link(ctx, sg)
 				require.NoError(t, err)
 			}
-			l, err := s.Get(ctx, "u", p)
+			l, err = s.Get(ctx, "u", p)
 			require.NoError(t, err)
-			if unlinked {
+			assert.Equal(t, expires(real2.OccurredAt), l.ExpiresAt, "TTL after the replay")
+			if tc.unlinked {
 				assert.False(t, l.Active, "repaired unlinked link is visible")
 				assert.Equal(t, t0.Add(time.Hour), *l.UnlinkedAt)
 				assert.Equal(t, "o-2", l.LastOrderID, "history moves while hidden")
