@@ -272,11 +272,12 @@ func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step, ttl int64) *d
 // Unlink hides the link between cognitoID and phone (E.164) from FindByPhone
 // from now on. Sightings that occurred up to the unlink time (for example a
 // replayed dead-letter message), or up to the link's lastSeenAt if that is
-// later, do not bring it back; a later order does. unlinkedAt is the store's
-// clock (Now), never a later time, even for a link last seen after it (an
-// event within the consumer's clock-skew bound); the gate alone keeps such a
-// link hidden. An unlinkedAt already stored later than now is kept. It
-// returns lookup.ErrNotFound if there is no such link.
+// later, do not bring it back; a later order does. unlinkedAt becomes the
+// store's clock (Now), never a later time: not for a link last seen after it
+// (an event within the consumer's clock-skew bound), whose gate alone keeps it
+// hidden, nor over an unlinkedAt stored later than now (a link poisoned before
+// the bound), which is lowered to now with its gate. It returns
+// lookup.ErrNotFound if there is no such link.
 func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) (err error) {
 	defer markBusy(&err)
 	if err := lookup.ValidateCognitoID(cognitoID); err != nil {
@@ -286,19 +287,9 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) (err error)
 		return err
 	}
 	now := lookup.FormatTime(s.Now())
-	// The gate becomes the largest of now$, the link's latest sighting key and
-	// its stored unlink gate; the condition fails if the stored gate is
-	// larger (the item changed since it was read), and the loop reads again.
-	u, g := now, unlinkGate(now)
+	var old *lookup.Link // nil: the first, optimistic write
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                           &s.table,
-			Key:                                 linkKey(cognitoID, phone),
-			UpdateExpression:                    aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
-			ConditionExpression:                 aws.String("attribute_exists(pk) AND gate <= :g"),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":u": str(u), ":g": str(g)},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
+		_, err := s.db.UpdateItem(ctx, s.unlinkUpdate(cognitoID, phone, now, old))
 		if err == nil {
 			return nil
 		}
@@ -306,23 +297,52 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) (err error)
 		if !errors.As(err, &ccf) {
 			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
 		}
-		old, err := s.itemOnFailure(ctx, ccf.Item, cognitoID, phone)
+		old, err = s.itemOnFailure(ctx, ccf.Item, cognitoID, phone)
 		if err != nil {
 			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
 		}
 		if old == nil {
 			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), lookup.ErrNotFound)
 		}
-		if k := gateKey(seenKey{lookup.FormatTime(old.LastSeenAt), old.LastOrderID}); k > g {
-			g = k // a sighting later than now stays hidden
-		}
-		if old.UnlinkedAt != nil {
-			if t := lookup.FormatTime(*old.UnlinkedAt); t > u {
-				u, g = t, max(g, unlinkGate(t)) // stored before the clock-skew bound: kept, not made later
-			}
-		}
 	}
 	return fmt.Errorf("unlink %s: still contended after %d conditional writes", lookup.MaskPhone(phone), maxAttempts)
+}
+
+// unlinkUpdate builds Unlink's conditional write: unlinkedAt = now and gate =
+// max(lastSeenAt#lastOrderId, now$), the gate's invariant for the new
+// unlinkedAt. Without a read (old nil) it assumes the common case, a gate at
+// most now$ (so lastSeenAt and any stored unlinkedAt are not later than now,
+// and the gate is now$), and its condition checks exactly that. After a read
+// the gate is computed from old's latest sighting, and the condition is that
+// the latest sighting is still the one read: a sighting that moved it in
+// between (hidden, under a stored unlinkedAt later than now) fails the write,
+// and the loop reads again. The condition does not hold the gate or
+// unlinkedAt: of two concurrent unlinks the last written wins, each with its
+// own clock.
+func (s *Store) unlinkUpdate(cognitoID, phone, now string, old *lookup.Link) *dynamodb.UpdateItemInput {
+	g := unlinkGate(now)
+	vals := map[string]types.AttributeValue{":u": str(now)}
+	cond := "attribute_exists(pk) AND gate <= :g"
+	if old != nil {
+		last := seenKey{lookup.FormatTime(old.LastSeenAt), old.LastOrderID}
+		g = max(g, gateKey(last))
+		vals[":t"] = str(last.at)
+		if last.orderID == "" { // a legacy link has no order
+			cond = "lastSeenAt = :t AND attribute_not_exists(lastOrderId)"
+		} else {
+			cond = "lastSeenAt = :t AND lastOrderId = :o"
+			vals[":o"] = str(last.orderID)
+		}
+	}
+	vals[":g"] = str(g)
+	return &dynamodb.UpdateItemInput{
+		TableName:                           &s.table,
+		Key:                                 linkKey(cognitoID, phone),
+		UpdateExpression:                    aws.String("SET unlinkedAt = :u, gate = :g REMOVE pk2, sk2"),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeValues:           vals,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
 }
 
 // Get returns the link between cognitoID and phone, active or not, with a

@@ -4,6 +4,14 @@
 // normalisation and masking, and the one JSON view of a link (LinkView) that
 // every reader prints.
 //
+// A legacy link (Link.Legacy) rests only on a legacy lookup record of the
+// user table, with no order; it ranks after every order-backed link and its
+// view says "legacy". Found is a search's answer: the links, whether the read
+// cap truncated it, and what it read and skipped. ErrBusy marks a store error
+// that means "retry later" (throttling), ErrNotFound a missing link and
+// ErrForgotten a write for a forgotten customer; ForgottenRef names a
+// forgotten customer by a hash, for audit lines, without naming them.
+//
 // The storage of links lives in package dynamo; the consumer that turns
 // events into sightings in package consumer.
 package lookup
