@@ -262,3 +262,28 @@ func (c repeatReader) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// exportBody takes a line as an export line only with the marker; the
+// marker then requires version 1 and a string body.
+func TestExportBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ line, want, err string }{
+		{`{"messageId":"m1","body":"{}"}`, `{"messageId":"m1","body":"{}"}`, ""},
+		{`{"phonelookupExport":1,"messageId":"m1","body":"{\"a\":1}"}`, `{"a":1}`, ""},
+		{`{"phonelookupExport":1,"body":7}`, "", "export line: body: want a string"},
+		{`{"phonelookupExport":1,"body":null}`, "", "export line: body: want a string"},
+		{`{"phonelookupExport":1}`, "", "export line: body: want a string"},
+		{`{"phonelookupExport":2,"body":"{}"}`, "", "export line: phonelookupExport: want 1"},
+		{`{"eventId":"e","x":{"phonelookupExport":1,"body":"{}"}}`, `{"eventId":"e","x":{"phonelookupExport":1,"body":"{}"}}`, ""},
+		{`{"PhonelookupExport":1,"body":"{}"}`, `{"PhonelookupExport":1,"body":"{}"}`, ""},
+	}
+	for _, tt := range tests {
+		got, err := exportBody([]byte(tt.line))
+		if tt.err != "" {
+			assert.EqualError(t, err, tt.err, "exportBody(%s)", tt.line)
+			continue
+		}
+		require.NoError(t, err, "exportBody(%s)", tt.line)
+		assert.Equal(t, tt.want, string(got), "exportBody(%s)", tt.line)
+	}
+}
