@@ -15,6 +15,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // cliResult is the outcome of one run of the CLI.
@@ -286,4 +290,38 @@ func TestExportBody(t *testing.T) {
 		require.NoError(t, err, "exportBody(%s)", tt.line)
 		assert.Equal(t, tt.want, string(got), "exportBody(%s)", tt.line)
 	}
+}
+
+// processFile holds at most about chunkBytes of lines at a time: the live
+// heap, measured after a GC at each link, stays far below the 40 MiB of the
+// file. Before the byte budget, the 200 lines were all held (one batch of up
+// to 500): a live heap of over 40 MiB. Not parallel: it reads the heap.
+func TestProcessFileBoundedMemory(t *testing.T) {
+	const lines, pad = 200, 200 << 10
+	var file bytes.Buffer
+	for i := range lines {
+		body := consumertest.DeliveryBody(consumertest.OrderN(i), "eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01", "+44 20 7946 0958")
+		file.WriteString(body[:len(body)-1] + `,"pad":"` + strings.Repeat("x", pad) + `"}` + "\n")
+	}
+	r := bytes.NewReader(file.Bytes())
+	file = bytes.Buffer{}
+	var base runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	linker := &consumertest.FakeLinker{LinkFn: func(ctx context.Context, s lookup.Sighting) (lookup.Outcome, error) {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		peak = max(peak, m.HeapAlloc)
+		return lookup.Linked, nil
+	}}
+	var sum consumer.Summary
+	var stderr bytes.Buffer
+	err := processFile(context.Background(), proc{stdin: r, stderr: &stderr}, consumertest.NewBatch(t, linker, 1), "-", &sum)
+	require.NoError(t, err)
+	require.Equal(t, consumer.Summary{Events: lines, Linked: lines}, sum, "summary; stderr:\n%s", stderr.String())
+	grown := int64(peak) - int64(base.HeapAlloc)
+	assert.Less(t, grown, int64(24<<20), "live heap grew by %d bytes while processing %d lines of %d bytes", grown, lines, pad)
+	t.Logf("live heap grew by at most %d bytes", grown)
 }
