@@ -325,3 +325,32 @@ func TestProcessFileBoundedMemory(t *testing.T) {
 	assert.Less(t, grown, int64(24<<20), "live heap grew by %d bytes while processing %d lines of %d bytes", grown, lines, pad)
 	t.Logf("live heap grew by at most %d bytes", grown)
 }
+
+// An error never echoes a long value whole: every value is clipped to
+// maxEcho bytes. Before, only arguments over 4096 bytes were refused:
+// `process --concurrency <4000 digits>` printed a 4,071-byte error line and
+// `dlq redrive --filter "<4000 Z>=1"` 8,109 bytes.
+func TestUsageErrorsClipLongValues(t *testing.T) {
+	t.Parallel()
+	long := func(c string) string { return strings.Repeat(c, 4000) }
+	tests := [][]string{
+		{"process", "--concurrency", long("1")},
+		{"process", "--concurrency=" + long("1")},
+		{"consume", "--progress", long("9")},
+		{"find", "--json=" + long("t"), "+442079460958"},
+		{"find", "--" + long("n"), "+442079460958"},
+		{"dlq", "redrive", "--filter", long("Z") + "=1"},
+		{"dlq", "redrive", "--filter", "eventId=" + long("Z") + "*x"},
+		{"dlq", "redrive", "--rate", long("5")},
+		{"dlq", "inspect", long("x")},
+		{long("c")},
+	}
+	for _, args := range tests {
+		r := runCLI(t, func(string) string { return "" }, args...)
+		assert.Equal(t, 2, r.code, "%.80q: exit status; stderr:\n%.300s", args, r.stderr)
+		for _, l := range strings.Split(r.stderr, "\n") {
+			assert.LessOrEqual(t, len(l), 300, "%.80q: stderr line of %d bytes: %.300s", args, len(l), l)
+		}
+		assert.NotContains(t, r.stderr, strings.Repeat(args[len(args)-1][10:11], maxEcho+1), "%.80q: stderr echoes the value", args)
+	}
+}
