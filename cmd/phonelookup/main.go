@@ -21,8 +21,9 @@
 //   - version and help.
 //
 // Configuration comes from the environment (LOOKUP_TABLE, LOOKUP_INDEX,
-// PHONE_DEFAULT_REGION, CONSUMER_CONCURRENCY, LOG_LEVEL and the AWS SDK's
-// own variables); flags override it.
+// PHONE_DEFAULT_REGION, CONSUMER_CONCURRENCY, CONSUMER_MAX_CLOCK_SKEW,
+// IGNORE_PHONES, LINK_RETENTION, LINK_TTL_ATTRIBUTE, API_SEARCH_MAX_READ,
+// LOG_LEVEL and the AWS SDK's own variables); flags override it.
 package main
 
 import (
