@@ -15,6 +15,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // cliResult is the outcome of one run of the CLI.
@@ -261,4 +265,92 @@ func (c repeatReader) Read(p []byte) (int, error) {
 		p[i] = byte(c)
 	}
 	return len(p), nil
+}
+
+// exportBody takes a line as an export line only with the marker; the
+// marker then requires version 1 and a string body.
+func TestExportBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ line, want, err string }{
+		{`{"messageId":"m1","body":"{}"}`, `{"messageId":"m1","body":"{}"}`, ""},
+		{`{"phonelookupExport":1,"messageId":"m1","body":"{\"a\":1}"}`, `{"a":1}`, ""},
+		{`{"phonelookupExport":1,"body":7}`, "", "export line: body: want a string"},
+		{`{"phonelookupExport":1,"body":null}`, "", "export line: body: want a string"},
+		{`{"phonelookupExport":1}`, "", "export line: body: want a string"},
+		{`{"phonelookupExport":2,"body":"{}"}`, "", "export line: phonelookupExport: want 1"},
+		{`{"eventId":"e","x":{"phonelookupExport":1,"body":"{}"}}`, `{"eventId":"e","x":{"phonelookupExport":1,"body":"{}"}}`, ""},
+		{`{"PhonelookupExport":1,"body":"{}"}`, `{"PhonelookupExport":1,"body":"{}"}`, ""},
+	}
+	for _, tt := range tests {
+		got, err := exportBody([]byte(tt.line))
+		if tt.err != "" {
+			assert.EqualError(t, err, tt.err, "exportBody(%s)", tt.line)
+			continue
+		}
+		require.NoError(t, err, "exportBody(%s)", tt.line)
+		assert.Equal(t, tt.want, string(got), "exportBody(%s)", tt.line)
+	}
+}
+
+// processFile holds at most about chunkBytes of lines at a time: the live
+// heap, measured after a GC at each link, stays far below the 40 MiB of the
+// file. Before the byte budget, the 200 lines were all held (one batch of up
+// to 500): a live heap of over 40 MiB. Not parallel: it reads the heap.
+func TestProcessFileBoundedMemory(t *testing.T) {
+	const lines, pad = 200, 200 << 10
+	var file bytes.Buffer
+	for i := range lines {
+		body := consumertest.DeliveryBody(consumertest.OrderN(i), "eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01", "+44 20 7946 0958")
+		file.WriteString(body[:len(body)-1] + `,"pad":"` + strings.Repeat("x", pad) + `"}` + "\n")
+	}
+	r := bytes.NewReader(file.Bytes())
+	file = bytes.Buffer{}
+	var base runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	linker := &consumertest.FakeLinker{LinkFn: func(ctx context.Context, s lookup.Sighting) (lookup.Outcome, error) {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		peak = max(peak, m.HeapAlloc)
+		return lookup.Linked, nil
+	}}
+	var sum consumer.Summary
+	var stderr bytes.Buffer
+	err := processFile(context.Background(), proc{stdin: r, stderr: &stderr}, consumertest.NewBatch(t, linker, 1), "-", &sum)
+	require.NoError(t, err)
+	require.Equal(t, consumer.Summary{Events: lines, Linked: lines}, sum, "summary; stderr:\n%s", stderr.String())
+	grown := int64(peak) - int64(base.HeapAlloc)
+	assert.Less(t, grown, int64(24<<20), "live heap grew by %d bytes while processing %d lines of %d bytes", grown, lines, pad)
+	t.Logf("live heap grew by at most %d bytes", grown)
+}
+
+// An error never echoes a long value whole: every value is clipped to
+// maxEcho bytes. Before, only arguments over 4096 bytes were refused:
+// `process --concurrency <4000 digits>` printed a 4,071-byte error line and
+// `dlq redrive --filter "<4000 Z>=1"` 8,109 bytes.
+func TestUsageErrorsClipLongValues(t *testing.T) {
+	t.Parallel()
+	long := func(c string) string { return strings.Repeat(c, 4000) }
+	tests := [][]string{
+		{"process", "--concurrency", long("1")},
+		{"process", "--concurrency=" + long("1")},
+		{"consume", "--progress", long("9")},
+		{"find", "--json=" + long("t"), "+442079460958"},
+		{"find", "--" + long("n"), "+442079460958"},
+		{"dlq", "redrive", "--filter", long("Z") + "=1"},
+		{"dlq", "redrive", "--filter", "eventId=" + long("Z") + "*x"},
+		{"dlq", "redrive", "--rate", long("5")},
+		{"dlq", "inspect", long("x")},
+		{long("c")},
+	}
+	for _, args := range tests {
+		r := runCLI(t, func(string) string { return "" }, args...)
+		assert.Equal(t, 2, r.code, "%.80q: exit status; stderr:\n%.300s", args, r.stderr)
+		for _, l := range strings.Split(r.stderr, "\n") {
+			assert.LessOrEqual(t, len(l), 300, "%.80q: stderr line of %d bytes: %.300s", args, len(l), l)
+		}
+		assert.NotContains(t, r.stderr, strings.Repeat(args[len(args)-1][10:11], maxEcho+1), "%.80q: stderr echoes the value", args)
+	}
 }

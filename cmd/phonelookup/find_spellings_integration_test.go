@@ -53,6 +53,7 @@ func readSpellingCases(t *testing.T, file string) []spellingCase {
 // prints the E.164 and that customer; a spelling that must be rejected exits 2
 // without echoing the number.
 func TestFindSpellings(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("spellings")
 	getenv := cliEnv(t, table)
 	cases := append(readSpellingCases(t, "../../testdata/phones/cases.jsonl"),

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
@@ -29,6 +31,50 @@ func (e *usageError) Unwrap() error { return e.err }
 // control characters.
 func usagef(format string, a ...any) error {
 	return &usageError{err: fmt.Errorf(format, a...)}
+}
+
+// maxEcho is the most bytes of one value from the command line that an
+// error quotes (termtext.Clip), and maxUsageError the most bytes of a usage
+// error's message, whatever it quotes.
+const (
+	maxEcho       = 64
+	maxUsageError = 512
+)
+
+// clipEcho returns msg with every argument of args longer than maxEcho, and
+// the flag name and value in it, clipped to maxEcho wherever msg holds them
+// (as typed or quoted with %q), then msg itself clipped to maxUsageError.
+func clipEcho(msg string, args []string) string {
+	var long []string
+	for _, a := range args {
+		bare := strings.TrimLeft(a, "-")
+		name, value, _ := strings.Cut(bare, "=")
+		for _, s := range []string{a, bare, name, value} {
+			if len(s) > maxEcho {
+				long = append(long, s)
+			}
+		}
+	}
+	slices.SortFunc(long, func(a, b string) int { return len(b) - len(a) }) // longest first
+	for _, s := range long {
+		msg = strings.ReplaceAll(msg, strconv.Quote(s), strconv.Quote(termtext.Clip(s, maxEcho)))
+		msg = strings.ReplaceAll(msg, s, termtext.Clip(s, maxEcho))
+	}
+	return termtext.Clip(msg, maxUsageError)
+}
+
+// clipped writes what the flag package prints ("invalid value … for flag
+// -concurrency") with clipEcho.
+type clipped struct {
+	w    io.Writer
+	args []string
+}
+
+func (c clipped) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, clipEcho(string(p), c.args)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // maxArg is the longest argument the CLI reads: longer ones are refused
@@ -61,6 +107,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			return nil, usagef("%s: argument %d is %d bytes long, more than %d", fs.Name(), i+1, len(a), maxArg)
 		}
 	}
+	fs.SetOutput(clipped{fs.Output(), args})
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

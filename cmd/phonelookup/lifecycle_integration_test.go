@@ -55,6 +55,7 @@ func decodeImport(t *testing.T, stdout string) importSummary {
 }
 
 func TestCLIImportLegacyTwice(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("legacy")
 	getenv := cliEnv(t, table)
 	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
@@ -100,6 +101,7 @@ func TestCLIImportLegacyTwice(t *testing.T) {
 }
 
 func TestCLIForgetThenReplay(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("forget")
 	getenv := cliEnv(t, table)
 	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
@@ -148,6 +150,7 @@ func TestCLIForgetThenReplay(t *testing.T) {
 }
 
 func TestCLIReportShared(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("report")
 	getenv := cliEnv(t, table)
 	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
@@ -181,6 +184,7 @@ func TestCLIReportShared(t *testing.T) {
 }
 
 func TestCLIIgnorePhones(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("ignore")
 	base := cliEnv(t, table)
 	getenv := func(k string) string {

@@ -21,8 +21,9 @@
 //   - version and help.
 //
 // Configuration comes from the environment (LOOKUP_TABLE, LOOKUP_INDEX,
-// PHONE_DEFAULT_REGION, CONSUMER_CONCURRENCY, LOG_LEVEL and the AWS SDK's
-// own variables); flags override it.
+// PHONE_DEFAULT_REGION, CONSUMER_CONCURRENCY, CONSUMER_MAX_CLOCK_SKEW,
+// IGNORE_PHONES, LINK_RETENTION, LINK_TTL_ATTRIBUTE, API_SEARCH_MAX_READ,
+// LOG_LEVEL and the AWS SDK's own variables); flags override it.
 package main
 
 import (
@@ -83,7 +84,11 @@ type proc struct {
 // run runs the command in args; it is main without the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := proc{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	return dispatch(ctx, e, "", commands(), args)
+	err := dispatch(ctx, e, "", commands(), args)
+	if ue := (*usageError)(nil); errors.As(err, &ue) && ue.err != nil {
+		ue.err = errors.New(clipEcho(ue.err.Error(), args)) // a value typed can be long, wherever it is quoted
+	}
+	return err
 }
 
 // build wires the app from the environment and the table flags.

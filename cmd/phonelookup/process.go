@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
+	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
-// chunk is how many lines are processed concurrently at a time.
-const chunk = 500
+// chunk is how many lines are processed concurrently at a time, and
+// chunkBytes how many bytes of lines are held at most before they are run:
+// 500 lines of up to 1 MiB would hold 500 MiB.
+const (
+	chunk      = 500
+	chunkBytes = 8 << 20
+)
 
 func cmdProcess(ctx context.Context, e proc, args []string) error {
 	var c tableFlags
@@ -55,6 +62,7 @@ func cmdProcess(ctx context.Context, e proc, args []string) error {
 func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, sum *consumer.Summary) error {
 	var msgs []consumer.Message
 	var labels []string
+	held := 0
 	flush := func() {
 		for i, res := range b.Run(ctx, msgs) {
 			sum.Add(res.Outcome)
@@ -67,7 +75,8 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone; linked the account phone\n", labels[i], termtext.Escape(res.OrderID))
 			}
 		}
-		msgs, labels = msgs[:0], labels[:0]
+		clear(msgs) // drop the bodies before the next lines are read
+		msgs, labels, held = msgs[:0], labels[:0], 0
 	}
 	err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
 		if lineErr != nil { // one invalid line; the rest of the file goes on
@@ -75,9 +84,15 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, lineErr)
 			return
 		}
-		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: exportBody(line)})
+		body, err := exportBody(line)
+		if err != nil {
+			sum.Add(consumer.Invalid)
+			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, err)
+			return
+		}
+		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: body})
 		labels = append(labels, fmt.Sprintf("%s:%d", termtext.Escape(label), n))
-		if len(msgs) == chunk {
+		if held += len(body); len(msgs) == chunk || held >= chunkBytes {
 			flush()
 		}
 	})
@@ -85,15 +100,31 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 	return err
 }
 
-// exportBody returns the body of a `dlq export` line (a JSON object with a
-// string "body" and a string "messageId"), or a copy of line itself.
-func exportBody(line []byte) []byte {
-	if bytes.Contains(line, []byte(`"messageId"`)) && bytes.Contains(line, []byte(`"body"`)) {
-		var obj map[string]json.RawMessage
-		var id, body string
-		if json.Unmarshal(line, &obj) == nil && json.Unmarshal(obj["messageId"], &id) == nil && json.Unmarshal(obj["body"], &body) == nil {
-			return []byte(body)
-		}
+// exportMarker is the key that makes a line a `dlq export` line
+// (dlq.ExportLine); its value is dlq.ExportVersion.
+const exportMarker = `"phonelookupExport"`
+
+// exportBody returns the body of a `dlq export` line, or a copy of line
+// itself. A line is an export line only when it is a JSON object with the
+// "phonelookupExport" key (exact case); its value must then be
+// dlq.ExportVersion and its "body" a string. Any other line is an event, as
+// events.Decode reads it, whatever other keys ("messageId", "body") it has:
+// process and consume read it the same way.
+func exportBody(line []byte) ([]byte, error) {
+	if !bytes.Contains(line, []byte(exportMarker)) {
+		return append([]byte(nil), line...), nil
 	}
-	return append([]byte(nil), line...)
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(line, &obj) != nil || obj[exportMarker[1:len(exportMarker)-1]] == nil {
+		return append([]byte(nil), line...), nil // not an object, or the key is nested: an event
+	}
+	var version int
+	if err := json.Unmarshal(obj["phonelookupExport"], &version); err != nil || version != dlq.ExportVersion {
+		return nil, fmt.Errorf("export line: phonelookupExport: want %d", dlq.ExportVersion)
+	}
+	var body string
+	if raw := obj["body"]; len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &body) != nil {
+		return nil, errors.New("export line: body: want a string")
+	}
+	return []byte(body), nil
 }

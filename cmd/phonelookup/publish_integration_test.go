@@ -33,6 +33,7 @@ const publishMixed = "testdata/publish-mixed.jsonl"
 // publish sent the batch again (4 attempts): the queue held each line of
 // those batches 4 times, all reported "not sent".
 func TestPublishSendsEachLineOnce(t *testing.T) {
+	t.Parallel()
 	getenv := dlqCLIEnv(t, emulator.UniqueName("pub-links"))
 	c := dlqEmulators(t).SQSClient(emulator.Config())
 	q, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(emulator.UniqueName("pub"))})

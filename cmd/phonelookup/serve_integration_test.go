@@ -88,6 +88,7 @@ func call(t *testing.T, method, url string) (*http.Response, []byte) {
 // request is audited, even at LOG_LEVEL=error; the context's end (SIGINT,
 // SIGTERM) shuts the server down cleanly.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	table := emulator.UniqueName("serve")
 	getenv := cliEnv(t, table)
 	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
@@ -149,6 +150,7 @@ func TestServe(t *testing.T) {
 // TestServeAddress: a non-loopback address needs --allow-non-loopback, and
 // then the server warns.
 func TestServeAddress(t *testing.T) {
+	t.Parallel()
 	getenv := cliEnv(t, emulator.UniqueName("serve"))
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:8080"} {
 		r := runCLI(t, getenv, "serve", "--addr", addr)

@@ -12,10 +12,16 @@ import (
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
+// ExportVersion is the value of the "phonelookupExport" marker that every
+// export line carries.
+const ExportVersion = 1
+
 // ExportLine is one line of an export file. `phonelookup process` reads
-// such a line back: an object with a string "body" and a "messageId" is
-// processed as its body.
+// such a line back as its body: a line is an export line only when it has
+// the "phonelookupExport" marker (any other line is an event), so that
+// process and consume cannot read one line two ways.
 type ExportLine struct {
+	Export            int                        `json:"phonelookupExport"`
 	MessageID         string                     `json:"messageId"`
 	Body              string                     `json:"body"`
 	MessageAttributes map[string]ExportAttribute `json:"messageAttributes,omitempty"`
@@ -38,7 +44,7 @@ func (a ExportAttribute) MessageAttributeValue() types.MessageAttributeValue {
 
 // NewExportLine returns the export line of m.
 func NewExportLine(m types.Message) ExportLine {
-	l := ExportLine{MessageID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Attributes: m.Attributes}
+	l := ExportLine{Export: ExportVersion, MessageID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), Attributes: m.Attributes}
 	if len(m.MessageAttributes) > 0 {
 		l.MessageAttributes = make(map[string]ExportAttribute, len(m.MessageAttributes))
 		for k, v := range m.MessageAttributes {

@@ -3,7 +3,10 @@ package dlq
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // filterKeys are the keys a filter term may name.
@@ -32,7 +35,30 @@ type FilterError struct {
 	Expr, Problem string
 }
 
-func (e *FilterError) Error() string { return fmt.Sprintf("filter %q: %s", e.Expr, e.Problem) }
+// Error quotes the expression, and each quoted term or key of the problem,
+// clipped to 64 bytes: an expression can be long.
+func (e *FilterError) Error() string {
+	const n = 64
+	var p strings.Builder
+	for rest := e.Problem; rest != ""; {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			p.WriteString(rest)
+			break
+		}
+		p.WriteString(rest[:i])
+		rest = rest[i:]
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			p.WriteString(rest)
+			break
+		}
+		s, _ := strconv.Unquote(q)
+		p.WriteString(strconv.Quote(termtext.Clip(s, n)))
+		rest = rest[len(q):]
+	}
+	return fmt.Sprintf("filter %q: %s", termtext.Clip(e.Expr, n), p.String())
+}
 
 // ParseFilter parses expr; "" is the filter that matches everything.
 func ParseFilter(expr string) (Filter, error) {
