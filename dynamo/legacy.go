@@ -203,6 +203,11 @@ func (s *Store) ImportLegacy(ctx context.Context, cognitoID, phone string) (Impo
 			continue // deleted in between (a forget, a TTL): create again
 		}
 		if slices.Contains(old.Via, lookup.ViaLegacy) && slices.Contains(old.Sources, lookup.ViaLegacy) {
+			// Already imported: maybe by a run whose check after creating
+			// the item failed. Check again (imports are rare; a read is cheap).
+			if err := s.checkForgotten(ctx, cognitoID, phone); err != nil {
+				return fail(err)
+			}
 			return AlreadyLinked, nil
 		}
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -213,6 +218,9 @@ func (s *Store) ImportLegacy(ctx context.Context, cognitoID, phone string) (Impo
 			ExpressionAttributeValues: map[string]types.AttributeValue{":l": strSet(lookup.ViaLegacy)},
 		})
 		if err == nil {
+			if err := s.checkForgotten(ctx, cognitoID, phone); err != nil {
+				return fail(err)
+			}
 			return AlreadyLinked, nil
 		}
 		if !errors.As(err, &ccf) {

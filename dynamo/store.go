@@ -135,16 +135,18 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 		if err != nil {
 			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
 		}
-		if old != nil && old.FirstOrderID == sg.OrderID && !checked {
-			// This event may be the one that created the item and failed
-			// before its check (a read error, a deadline, a crash): check now.
+		st = plan(old, sg, k)
+		ttl = ttlAfter(old, s.expiry(sg.OccurredAt))
+		if old != nil && st == stepNone && !checked {
+			// The sighting is already part of the link: this event may be
+			// the one that created the item and failed before its check (a
+			// read error, a deadline, a crash), whatever other sightings
+			// moved first or last since. Check now; only redeliveries pay.
 			checked = true
 			if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
 				return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
 			}
 		}
-		st = plan(old, sg, k)
-		ttl = ttlAfter(old, s.expiry(sg.OccurredAt))
 	}
 	return "", fmt.Errorf("link %s: still contended after %d conditional writes", lookup.MaskPhone(sg.Phone), maxAttempts)
 }

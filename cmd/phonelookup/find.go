@@ -17,12 +17,17 @@ func cmdFind(ctx context.Context, e proc, args []string) error {
 	fs := newFlags("find", e, &c)
 	region := fs.String("region", "", "region of a PHONE written without + (default $PHONE_DEFAULT_REGION)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	caller := fs.String("caller", "", "who asks, for the audit line (default: the OS user)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("find takes one PHONE (quote it if it has spaces)")
+	}
+	who, err := callerName(e, *caller)
+	if err != nil {
+		return err
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {
@@ -33,6 +38,9 @@ func cmdFind(ctx context.Context, e proc, args []string) error {
 		return usagef("cannot normalise the phone number (give it with + and country code, or --region): %w", err)
 	}
 	links, err := a.Store.FindByPhone(ctx, phone)
+	// A search is a person's read of personal data: audited, found or not.
+	audit(e).Str("command", "find").Str("caller", who).Str("phone", lookup.MaskPhone(phone)).
+		Int("results", len(links)).Bool("done", err == nil).Msg("phone searched")
 	if err != nil {
 		return err
 	}
@@ -65,6 +73,7 @@ func cmdUnlink(ctx context.Context, e proc, args []string) error {
 	user := fs.String("user", "", "the customer's Cognito id")
 	phoneArg := fs.String("phone", "", "the phone number")
 	region := fs.String("region", "", "region of a PHONE written without + (default $PHONE_DEFAULT_REGION)")
+	caller := fs.String("caller", "", "who asks, for the audit line (default: the OS user)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -75,6 +84,10 @@ func cmdUnlink(ctx context.Context, e proc, args []string) error {
 	if err := lookup.ValidateCognitoID(*user); err != nil {
 		return &usageError{err: err}
 	}
+	who, err := callerName(e, *caller)
+	if err != nil {
+		return err
+	}
 	a, err := build(ctx, e, c)
 	if err != nil {
 		return err
@@ -83,7 +96,10 @@ func cmdUnlink(ctx context.Context, e proc, args []string) error {
 	if err != nil {
 		return usagef("cannot normalise the phone number: %w", err)
 	}
-	if err := a.Store.Unlink(ctx, *user, phone); err != nil {
+	err = a.Store.Unlink(ctx, *user, phone)
+	audit(e).Str("command", "unlink").Str("caller", who).Str("cognitoId", *user).Str("phone", lookup.MaskPhone(phone)).
+		Bool("done", err == nil).Msg("link unlinked")
+	if err != nil {
 		if errors.Is(err, lookup.ErrNotFound) {
 			return fmt.Errorf("no link between %s and %s", *user, phone)
 		}

@@ -190,8 +190,13 @@ func TestCLI(t *testing.T) {
 			require.NotEmpty(t, findJSON, "previous find step did not run")
 			assert.Equal(t, findJSON, r.stdout, "find \"020 7946 0958\" --region GB = %s, want %s", r.stdout, findJSON)
 		}},
-		{"find text output", []string{"find", phone}, 0, func(t *testing.T, r cliResult) {
+		{"find text output", []string{"find", phone, "--caller", "alice@support"}, 0, func(t *testing.T, r cliResult) {
 			assert.True(t, strings.HasPrefix(r.stdout, "+442079460958: 2 customer(s)\n"), "find stdout = %q", r.stdout)
+			// The search is audited: who asked, the number masked, how many found.
+			var line map[string]any
+			require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(r.stderr)), &line), "find's audit line: %q", r.stderr)
+			assert.Equal(t, map[string]any{"audit": true, "command": "find", "caller": "alice@support", "phone": "+44********58",
+				"results": 2.0, "done": true, "level": "info", "message": "phone searched", "time": line["time"]}, line)
 			iB, iA := strings.Index(r.stdout, userB), strings.Index(r.stdout, userA)
 			assert.True(t, iB >= 0 && iA > iB, "find stdout lists %s then %s? got:\n%s", userB, userA, r.stdout)
 		}},
