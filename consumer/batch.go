@@ -3,7 +3,6 @@ package consumer
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -89,7 +88,7 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 			defer func() { <-sem }()
 			defer func() {
 				if p := recover(); p != nil {
-					set(i, unfinished(m, FailPanic, fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
+					set(i, Recovered(p, m.Body))
 				}
 			}()
 			set(i, b.Processor.Process(workCtx, m.Body))

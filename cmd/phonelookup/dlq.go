@@ -164,7 +164,7 @@ func dlqRedrive(ctx context.Context, e proc, args []string) error {
 	}
 	r := &dlq.Redrive{
 		SQS: a.SQS, Source: src, Destination: destURL, Filter: filter, Max: *maxN, Rate: rate,
-		DryRun: *dryRun, DryRunOut: e.stdout, Options: dlqOptions(ctx, e, a, "redrive", src, *maxN),
+		DryRun: *dryRun, DryRunOut: e.stdout, Processor: a.Processor, Options: dlqOptions(ctx, e, a, "redrive", src, *maxN),
 	}
 	return redriveClient(ctx, e, r, *auditPath)
 }

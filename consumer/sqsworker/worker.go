@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -226,7 +225,7 @@ func (r *run) process() {
 func (r *run) processOne(ctx context.Context, m types.Message) (res consumer.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			res = consumer.Result{Outcome: consumer.Failed, Reason: "panic", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+			res = consumer.Recovered(p, []byte(aws.ToString(m.Body)))
 		}
 	}()
 	return r.Processor.Process(ctx, []byte(aws.ToString(m.Body)))

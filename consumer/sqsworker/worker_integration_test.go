@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -774,4 +775,53 @@ func TestWorkerExtendsVisibilityOfSlowMessages(t *testing.T) {
 	assert.Equal(t, len(evs), stats.Events, "each message processed once")
 	requireWorkerQueueEmpty(t, sqsc, url, "queue")
 	requireGenLinks(t, store, evs)
+}
+
+// panicLinker panics for one order and links the others.
+type panicLinker struct {
+	next  consumer.Linker
+	order string
+}
+
+func (l *panicLinker) Link(ctx context.Context, s lookup.Sighting) (lookup.Outcome, error) {
+	if s.OrderID == l.order {
+		panic("linker exploded")
+	}
+	return l.next.Link(ctx, s)
+}
+
+// A message whose processing panics fails alone, as consumer.Recovered
+// says: reason panic, its eventId and order id logged, the panic value in
+// the error; the others are linked and deleted.
+func TestWorkerPanicFailsOnlyItsMessage(t *testing.T) {
+	e := workerEmulators(t)
+	cfg := emulator.Config()
+	sqsc, db := e.SQSClient(cfg), e.DynamoDBClient(cfg)
+	store := newWorkerTable(t, db)
+	url, _ := createWorkerQueueWithDLQ(t, sqsc, 1, 1)
+	evs := genEvents(rand.New(rand.NewPCG(5, 6)), 4, 4)
+	var bodies []string
+	for _, ev := range evs {
+		bodies = append(bodies, ev.body(t, false))
+	}
+	sendWorkerBodies(t, sqsc, url, bodies)
+	var logs syncbuf.Buffer
+	w := &sqsworker.Worker{
+		SQS: sqsc, QueueURL: url, Processor: newWorkerProcessor(t, &panicLinker{next: store, order: evs[1].OrderID}),
+		Concurrency: 4, UntilEmpty: true, Log: zerolog.New(&logs),
+	}
+	stats := runWorkerGuarded(t, context.Background(), w, 30*time.Second)
+	assert.Equal(t, 1, stats.Failed, "failed")
+	assert.Equal(t, 3, stats.Deleted, "deleted")
+	var line map[string]any
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"outcome":"failed"`) {
+			require.NoError(t, json.Unmarshal([]byte(l), &line), l)
+		}
+	}
+	require.NotNil(t, line, "no failed line in the log:\n%s", logs.String())
+	assert.Equal(t, consumer.FailPanic, line["reason"])
+	assert.Equal(t, evs[1].EventID, line["eventId"], "eventId of the panicking message")
+	assert.Equal(t, evs[1].OrderID, line["orderId"], "orderId of the panicking message")
+	assert.Contains(t, line["error"], "linker exploded")
 }

@@ -19,9 +19,12 @@
 // Every batch call (delete, change visibility, send) checks every entry of
 // SQS's answer. An entry that failed on SQS's side is tried again, Attempts
 // times in all, backing off on the caller's context; a sender fault is not.
-// A call that fails as a whole (the SDK has retried it already) is never
-// repeated here: SQS may hold what it sent, so its entries are reported, not
-// resent. Each call is bounded by CallTimeout.
+// A call that fails as a whole is never repeated here: SQS may hold what it
+// sent, so its entries are reported, not resent. For a send, the SDK does
+// not resend either: its retryer retries only throttling (SQS took nothing),
+// never a transport error or a 5xx that may follow SQS storing the batch.
+// The SDK's retries of deletes and visibility changes (idempotent) stay.
+// Each call is bounded by CallTimeout.
 //
 // It also reads the queue attributes these need: the approximate counts, the
 // visibility timeout and the ARN.

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -150,7 +151,7 @@ func (s *Sender) Send(ctx context.Context, batch []Message) (sent []string, fail
 		for _, i := range idx {
 			in.Entries = append(in.Entries, sendEntry(strconv.Itoa(i), todo[i]))
 		}
-		out, err := s.SQS.SendMessageBatch(ctx, in)
+		out, err := s.SQS.SendMessageBatch(ctx, in, throttleOnly)
 		if err != nil {
 			return answer{}, err
 		}
@@ -163,6 +164,27 @@ func (s *Sender) Send(ctx context.Context, batch []Message) (sent []string, fail
 		failed[todo[i].Key] = why
 	}
 	return sent, failed
+}
+
+// sendRetryer is the SDK retryer of a send: it retries a call SQS refused
+// for throttling (SQS took nothing) and nothing else. A transport error or
+// a 5xx answer may come after SQS stored the messages, and a resend of the
+// whole batch would store them again; such a call fails at once and batchCall
+// reports its entries unconfirmed. One retryer for every send, as the SDK
+// shares one per client (its retry token bucket).
+var sendRetryer = retry.NewStandard(func(o *retry.StandardOptions) {
+	o.Retryables = []retry.IsErrorRetryable{
+		retry.NoRetryCanceledError{},
+		retry.RetryableErrorCode{Codes: retry.DefaultThrottleErrorCodes},
+		retry.RetryableHTTPStatusCode{Codes: map[int]struct{}{429: {}}},
+	}
+})
+
+// throttleOnly makes one SendMessageBatch retry throttling only
+// (sendRetryer), whatever the client's retryer and AWS_MAX_ATTEMPTS.
+func throttleOnly(o *sqs.Options) {
+	o.Retryer = sendRetryer
+	o.RetryMaxAttempts = 0
 }
 
 func sendEntry(id string, m Message) types.SendMessageBatchRequestEntry {

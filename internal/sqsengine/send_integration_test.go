@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
@@ -195,4 +198,83 @@ func (s *answerLostSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessag
 		return nil, err
 	}
 	return nil, errors.New("message checksum validation failed (injected)")
+}
+
+// faultTransport is the HTTP transport of a real SDK client that answers the
+// first SendMessageBatch with a fault: lost (forwarded to SQS, which stores
+// the messages, and answered 500, as when the answer is lost on the way
+// back) or throttled (not forwarded, answered 400 RequestThrottled). It
+// counts the SendMessageBatch requests that reached it.
+type faultTransport struct {
+	throttle bool
+	mu       sync.Mutex
+	sends    int
+}
+
+func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("X-Amz-Target") != "AmazonSQS.SendMessageBatch" {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	f.mu.Lock()
+	f.sends++
+	first := f.sends == 1
+	f.mu.Unlock()
+	if !first {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	status, code := http.StatusBadRequest, "RequestThrottled"
+	if !f.throttle {
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		status, code = http.StatusInternalServerError, "InternalError"
+	}
+	body := `{"__type":"com.amazonaws.sqs#` + code + `","message":"injected"}`
+	return &http.Response{
+		StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Query-Error": {code + ";Sender"}},
+		Body:   io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req,
+	}, nil
+}
+
+func (f *faultTransport) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sends
+}
+
+// The SDK does not resend a batch whose answer was lost (a 5xx or a
+// transport error after SQS took it): one request, every entry reported
+// unconfirmed, the queue holds each message once. A throttled call (SQS
+// took nothing) is retried by the SDK and sent once.
+func TestSendSDKRetriesOnlyThrottling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		throttle  bool
+		wantSends int
+		wantSent  int
+	}{
+		{"answer lost", false, 1, 0},
+		{"throttled", true, 2, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := newQueue(t, false, nil)
+			msgs := messages("sdk", 10)
+			ft := &faultTransport{throttle: tc.throttle}
+			c := emu.SQSClient(emulator.Config(), func(o *sqs.Options) { o.HTTPClient = &http.Client{Transport: ft} })
+			sent, failed := sendAll(context.Background(), &sqsengine.Sender{SQS: c, QueueURL: url}, msgs)
+			assert.Len(t, sent, tc.wantSent)
+			assert.Len(t, failed, 10-tc.wantSent)
+			for k, why := range failed {
+				assert.Contains(t, why, "unconfirmed (SQS may hold it)", k)
+			}
+			assert.Equal(t, tc.wantSends, ft.count(), "SendMessageBatch requests")
+			assert.Equal(t, bodies(msgs), receiveAll(t, url), "each message once")
+		})
+	}
 }

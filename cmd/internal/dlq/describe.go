@@ -1,14 +1,18 @@
 package dlq
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// ReasonValid is the failure reason of a message that decodes today.
+// ReasonValid is the failure reason of a message the consumer would take
+// now (link or skip), by its processor's dry run.
 const ReasonValid = "valid"
 
 // ReasonBody is the failure reason of a body that is not a JSON object (an
@@ -16,7 +20,7 @@ const ReasonValid = "valid"
 const ReasonBody = consumer.ReasonBody
 
 // Info is what may be shown about a dead-lettered message: identifiers and
-// the decoder's verdict, never the body or a phone number.
+// the processor's verdict, never the body or a phone number.
 type Info struct {
 	MessageID string          `json:"messageId"`
 	EventID   string          `json:"eventId,omitempty"`
@@ -24,34 +28,57 @@ type Info struct {
 	Source    string          `json:"source,omitempty"`
 	EventType string          `json:"eventType,omitempty"`
 	Envelope  events.Envelope `json:"envelope,omitempty"`
-	// Reason is ReasonValid, the invalid field (events.InvalidError.Field,
-	// like "order.id"), or ReasonBody.
+	// Reason is ReasonValid, or the field at fault (consumer.InvalidReason:
+	// the decoder's, like "order.id", or ReasonBody; the processor's, like
+	// "occurredAt" for an event dated ahead of its clock, or
+	// consumer.ReasonSighting).
 	Reason string `json:"reason"`
-	// Error is the decoder's error text (it never quotes personal data).
+	// Error is the decoder's or the processor's error text (it never quotes
+	// personal data).
 	Error string `json:"error,omitempty"`
 
-	event *events.OrderCommitted // nil unless valid
+	result consumer.Result // the processor's dry run, when the event decoded
 }
 
-// Valid reports whether the message decodes as an OrderCommitted event.
-func (i Info) Valid() bool { return i.event != nil }
+// Valid reports whether the consumer would take the message now: it
+// decodes and the processor's dry run does not find it invalid.
+func (i Info) Valid() bool { return i.Reason == ReasonValid }
 
-// Describe decodes the body of m with the event decoder. For a message that
-// does not decode, the identifiers are read on a best-effort basis from the
-// unwrapped object, so a filter on eventId or orderId can still select it.
-func Describe(m types.Message) Info {
+// Describe gives the verdict of p's dry run (consumer.Processor.DecideEvent:
+// the decoder, the clock-skew bound, the product rule, the normaliser, the
+// sighting's validation, the ignored phones) on the body of m, writing
+// nothing: the verdict inspect reports and filters, redrive and reprocess
+// select on. For a message that does not decode, the identifiers are read
+// on a best-effort basis from the unwrapped object, so a filter on eventId
+// or orderId can still select it.
+func Describe(p *consumer.Processor, m types.Message) Info {
 	body := []byte(aws.ToString(m.Body))
 	info := Info{MessageID: aws.ToString(m.MessageId)}
 	ev, env, err := events.Decode(body)
 	info.Envelope = env
-	if err == nil {
-		info.event = ev
-		info.EventID, info.OrderID, info.Source, info.EventType = ev.EventID, ev.Order.ID, ev.Source, ev.EventType
-		info.Reason = ReasonValid
+	if err != nil {
+		info.Reason, info.Error = consumer.InvalidReason(err), err.Error()
+		ids := events.ReadIDs(body)
+		info.EventID, info.OrderID, info.Source, info.EventType = ids.EventID, ids.OrderID, ids.Source, ids.EventType
 		return info
 	}
-	info.Reason, info.Error = consumer.InvalidReason(err), err.Error()
-	ids := events.ReadIDs(body)
-	info.EventID, info.OrderID, info.Source, info.EventType = ids.EventID, ids.OrderID, ids.Source, ids.EventType
+	info.EventID, info.OrderID, info.Source, info.EventType = ev.EventID, ev.Order.ID, ev.Source, ev.EventType
+	info.result = p.DecideEvent(ev).Result
+	if info.result.Outcome == consumer.Invalid {
+		info.Reason, info.Error = info.result.Reason, info.result.Err.Error()
+		return info
+	}
+	info.Reason = ReasonValid
 	return info
+}
+
+// DefaultProcessor is the processor of a tool given none: the real
+// normaliser with no default region, the default clock-skew bound, no
+// ignored phones and no linker (a dry run only).
+func DefaultProcessor() (*consumer.Processor, error) {
+	phones, err := lookup.NewNormalizer("", 0)
+	if err != nil {
+		return nil, fmt.Errorf("phone normaliser: %w", err)
+	}
+	return &consumer.Processor{Phones: phones}, nil
 }

@@ -14,9 +14,10 @@ var filterKeys = []string{"eventId", "orderId", "source", "eventType", "reason"}
 
 // Filter selects messages: comma-separated key=value terms, all of which must
 // match (AND). Keys are eventId, orderId, source, eventType (fields of the
-// event in the body, unwrapped from any envelope) and reason (ReasonValid
-// for a message that decodes today, else the invalid field, like
-// "order.id", or ReasonBody). A value ending in * matches by prefix. The
+// event in the body, unwrapped from any envelope) and reason (Info.Reason,
+// the processor's verdict: ReasonValid for a message the consumer would take
+// now, else the invalid field, like "order.id" or "occurredAt", or
+// ReasonBody). A value ending in * matches by prefix. The
 // zero Filter matches everything.
 //
 //	reason=order.id,source=graphql

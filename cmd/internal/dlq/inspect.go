@@ -38,10 +38,9 @@ type Inspect struct {
 	QueueURL string
 	// Max: at most this many messages are read (0: all).
 	Max int
-	// Processor gives the verdict of a message that decodes: its dry run
-	// (DecideEvent), what the consumer would do with it now; nothing is
-	// written. nil: the real normaliser with no default region, and the
-	// default clock-skew bound.
+	// Processor gives the verdict of a message (Describe): its dry run,
+	// what the consumer would do with it now; nothing is written. nil:
+	// DefaultProcessor.
 	Processor *consumer.Processor
 	Samples   int // per group (default DefaultSamples)
 	Options
@@ -139,8 +138,8 @@ func (g *grouping) add(dim, key string, s Sample) {
 // proc's dry run.
 func (g *grouping) classify(proc *consumer.Processor, m types.Message) {
 	g.n++
-	info := Describe(m)
-	verdict, phone := verdict(proc, info)
+	info := Describe(proc, m)
+	verdict, phone := verdict(info)
 	s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
 	g.add("reason", verdict, s)
 	g.add("source", cmp.Or(info.Source, "(unknown)"), s)
@@ -160,25 +159,20 @@ func (in *Inspect) processor() (*consumer.Processor, error) {
 	if in.Processor != nil {
 		return in.Processor, nil
 	}
-	phones, err := lookup.NewNormalizer("", 0)
-	if err != nil {
-		return nil, fmt.Errorf("phone normaliser: %w", err)
-	}
-	return &consumer.Processor{Phones: phones}, nil
+	return DefaultProcessor()
 }
 
-// verdict classifies a message: invalid (the field, consumer.InvalidReason:
-// the decoder's, or the processor's for an event it would refuse, like one
-// dated ahead of its clock), or what the pipeline would do with it now, by
-// the processor's dry run, without writing. phone is the masked number.
-func verdict(p *consumer.Processor, info Info) (verdict, phone string) {
+// verdict classifies a message by its Info (Describe: the processor's dry
+// run, nothing written): invalid (the field, consumer.InvalidReason: the
+// decoder's, or the processor's for an event it would refuse, like one dated
+// ahead of its clock), or what the pipeline would do with it now. phone is
+// the masked number.
+func verdict(info Info) (verdict, phone string) {
 	if !info.Valid() {
 		return "invalid: " + info.Reason, ""
 	}
-	r := p.DecideEvent(info.event).Result
+	r := info.result
 	switch {
-	case r.Outcome == consumer.Invalid:
-		return "invalid: " + r.Reason, ""
 	case r.Outcome == consumer.Skipped:
 		return "valid: would skip (" + r.Reason + ")", r.Phone
 	case r.Warning == consumer.WarnNoDropoff:

@@ -52,8 +52,8 @@ func TestInspectVerdict(t *testing.T) {
 	p := &consumer.Processor{Phones: phones}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			info := Describe(types.Message{MessageId: aws.String("m-1"), Body: aws.String(tt.body)})
-			got, phone := verdict(p, info)
+			info := Describe(p, types.Message{MessageId: aws.String("m-1"), Body: aws.String(tt.body)})
+			got, phone := verdict(info)
 			assert.Equal(t, tt.want, got, "verdict(%s)", tt.body)
 			assert.Equal(t, tt.wantPhone, phone, "verdict(%s) phone", tt.body)
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"golang.org/x/time/rate"
 
+	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
@@ -47,6 +48,10 @@ type Redrive struct {
 	DryRun    bool
 	DryRunOut io.Writer
 	Audit     *Audit
+	// Processor gives each message's verdict (Describe: its dry run, what
+	// the consumer would do with it now), the reason Filter matches. nil:
+	// DefaultProcessor.
+	Processor *consumer.Processor
 	Options
 }
 
@@ -94,6 +99,12 @@ func (r *Redrive) Run(ctx context.Context) (RedriveSummary, error) {
 	case sameURL(r.Source, r.Destination):
 		return run.s, fmt.Errorf("redrive: destination %s is the dead-letter queue itself", r.Destination)
 	}
+	if run.proc = r.Processor; run.proc == nil {
+		var err error
+		if run.proc, err = DefaultProcessor(); err != nil {
+			return run.s, err
+		}
+	}
 	run.send = &sqsengine.Sender{SQS: r.SQS, QueueURL: r.Destination}
 	run.lim = rate.NewLimiter(rate.Inf, sqsengine.MaxBatchEntries)
 	if r.Rate > 0 {
@@ -110,6 +121,7 @@ type redriveRun struct {
 	ctx     context.Context
 	s       RedriveSummary
 	send    *sqsengine.Sender
+	proc    *consumer.Processor
 	lim     *rate.Limiter
 	matched int
 }
@@ -122,7 +134,7 @@ func (run *redriveRun) handle(lease *sqsengine.Lease, fresh, again []types.Messa
 	var todo []sqsengine.Message
 	infos := map[string]Info{}
 	for _, m := range fresh {
-		info := Describe(m)
+		info := Describe(run.proc, m)
 		switch {
 		case !run.Filter.Match(info):
 			run.s.Filtered++

@@ -18,6 +18,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // Body and message attributes arrive byte for byte, batches respect the
@@ -394,4 +395,55 @@ func intersection(a, b []snapshot) []snapshot {
 		}
 	}
 	return out
+}
+
+// reason=valid is the processor's verdict, as inspect reports it, not the
+// decoder's alone: an event dated ahead of the consumer's clock (it would
+// come straight back to the dead-letter queue) and one dated 1899 in UTC
+// are not moved; the event the consumer would take is. Inspect groups them
+// the same way.
+func TestRedriveValidIsTheProcessorsVerdict(t *testing.T) {
+	t.Parallel()
+	src, _ := newQueue(t, "verdict-dlq", nil)
+	dst, _ := newQueue(t, "verdict-dst", nil)
+	good := event("evt-verdict-ok", "ord-verdict-ok", testUser, testPhone)
+	future := event("evt-verdict-future", "ord-verdict-future", testUser, testPhone)
+	future["occurredAt"] = time.Now().Add(24 * time.Hour).UTC().Format(lookup.TimeLayout)
+	old := event("evt-verdict-1899", "ord-verdict-1899", testUser, testPhone)
+	old["occurredAt"] = "1900-01-01T00:30:00+01:00"
+	msgs := []testMsg{{body: jsonString(t, good)}, {body: jsonString(t, future)}, {body: jsonString(t, old)}}
+	send(t, src, msgs)
+
+	var logs logBuffer
+	opts := options(t, &logs)
+	opts.Lease = 20 * time.Second
+	rep, err := (&dlq.Inspect{SQS: client(), QueueURL: src, Options: opts}).Run(context.Background())
+	require.NoError(t, err)
+	byReason := map[string]int{}
+	for _, g := range rep.ByReason {
+		byReason[g.Key] = g.Count
+	}
+	assert.Equal(t, map[string]int{"valid: would link": 1, "invalid: occurredAt": 2}, byReason, "inspect by reason")
+	requireReleased(t, src)
+
+	f, err := dlq.ParseFilter("reason=valid")
+	require.NoError(t, err)
+	var audit bytes.Buffer
+	r := &dlq.Redrive{SQS: client(), Source: src, Destination: dst, Filter: f, Audit: dlq.NewAudit(&audit), Options: opts}
+	s, err := r.Run(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Moved, "moved")
+	assert.Equal(t, 2, s.Filtered, "filtered")
+	requireReleased(t, src)
+	assert.Equal(t, snapsOf(msgs[:1]), snapsOfMessages(drain(t, dst)), "destination: the valid event only")
+	assert.Equal(t, snapsOf(msgs[1:]), snapsOfMessages(drain(t, src)), "dead-letter queue: the two the consumer refuses")
+	reasons := map[string]string{}
+	for _, l := range auditLines(t, &audit) {
+		reasons[l.EventID] = l.Action + " " + l.Reason
+	}
+	assert.Equal(t, map[string]string{
+		"evt-verdict-ok":     dlq.ActionMoved + " valid",
+		"evt-verdict-future": dlq.ActionFiltered + " occurredAt",
+		"evt-verdict-1899":   dlq.ActionFiltered + " occurredAt",
+	}, reasons, "audit")
 }

@@ -79,7 +79,7 @@ func (run *reprocessRun) handle(lease *sqsengine.Lease, fresh, again []types.Mes
 	var msgs []consumer.Message
 	infos := map[string]Info{}
 	for _, m := range fresh {
-		info := Describe(m)
+		info := Describe(run.Batch.Processor, m)
 		if !run.Filter.Match(info) {
 			run.s.Filtered++
 			run.audit(ActionFiltered, info, "", "")
