@@ -99,7 +99,8 @@ func spellingEvent(t *testing.T, via, phone, region string) []byte {
 
 // TestProcessPhoneSpellings runs the phones of testdata/phones through the
 // consumer's path, with the real normaliser: every spelling of cases.jsonl
-// and of the golden subset spellings.jsonl, as a dropoff and as an account
+// and of spellings.jsonl (the whole table: every supported region's example
+// fixed-line and mobile numbers in every spelling), as a dropoff and as an account
 // phone. An accepted one is linked as its E.164; a rejected one is skipped as
 // invalid-phone, links nothing and shows only masked.
 func TestProcessPhoneSpellings(t *testing.T) {
