@@ -3,8 +3,6 @@ package consumer_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 
@@ -12,38 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/phonecases"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// phoneSpelling is one line of testdata/phones/cases.jsonl or spellings.jsonl: a
-// number as typed, the region given with it, and the E.164 it must normalise
-// to ("" when it must be rejected).
-type phoneSpelling struct {
-	Raw    string `json:"raw"`
-	Region string `json:"region"`
-	Want   string `json:"want"`
-	Why    string `json:"why"`
-}
-
-// readPhoneSpellings decodes the non-comment lines of a testdata/phones file.
-func readPhoneSpellings(t *testing.T, file string) []phoneSpelling {
+func readPhoneSpellings(t *testing.T, file string) []phonecases.Case {
 	t.Helper()
-	data, err := os.ReadFile(file)
+	cases, err := phonecases.Read[phonecases.Case](file)
 	require.NoError(t, err)
-	var out []phoneSpelling
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "//") {
-			continue
-		}
-		var c phoneSpelling
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		require.NoError(t, dec.Decode(&c), "%s:%d", file, i+1)
-		out = append(out, c)
-	}
-	require.NotEmpty(t, out, file)
-	return out
+	require.NotEmpty(t, cases, file)
+	return cases
 }
 
 // spellingLinker is a consumer.Linker that keeps the sightings it is given.

@@ -14,6 +14,8 @@ import (
 	"github.com/nyaruka/phonenumbers/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/internal/phonecases"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -35,14 +37,7 @@ const (
 // phoneCase is one line of cases.jsonl and spellings.jsonl: a number as typed,
 // the region given with it, and the E.164 it must normalise to ("" when it
 // must be rejected).
-type phoneCase struct {
-	Raw    string `json:"raw"`
-	Region string `json:"region"`
-	Want   string `json:"want"`
-	// Why says what the case is about (cases.jsonl); for spellings.jsonl,
-	// which example and spelling it is.
-	Why string `json:"why"`
-}
+type phoneCase = phonecases.Case
 
 // ambiguous is one line of ambiguous.jsonl.
 type ambiguous struct {
@@ -185,24 +180,11 @@ func spellingTable(t *testing.T, spellings []spelling) []spellingRow {
 	return rows
 }
 
-// readJSONL decodes every non-blank line of file that does not start with //
-// into a T, strictly.
+// readJSONL reads a table of testdata/phones.
 func readJSONL[T any](t *testing.T, file string) []T {
 	t.Helper()
-	data, err := os.ReadFile(file)
+	out, err := phonecases.Read[T](file)
 	require.NoError(t, err)
-	var out []T
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "//") {
-			continue
-		}
-		var v T
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		require.NoError(t, dec.Decode(&v), "%s:%d", file, i+1)
-		out = append(out, v)
-	}
 	return out
 }
 

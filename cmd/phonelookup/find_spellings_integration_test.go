@@ -16,36 +16,15 @@ import (
 
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/phonecases"
 )
 
-// spellingCase is one line of testdata/phones/cases.jsonl or spellings.jsonl:
-// a number as typed, the region given with it, and the E.164 it must
-// normalise to ("" when it must be rejected).
-type spellingCase struct {
-	Raw    string `json:"raw"`
-	Region string `json:"region"`
-	Want   string `json:"want"`
-	Why    string `json:"why"`
-}
-
-func readSpellingCases(t *testing.T, file string) []spellingCase {
+func readSpellingCases(t *testing.T, file string) []phonecases.Case {
 	t.Helper()
-	data, err := os.ReadFile(file)
+	cases, err := phonecases.Read[phonecases.Case](file)
 	require.NoError(t, err)
-	var out []spellingCase
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "//") {
-			continue
-		}
-		var c spellingCase
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.DisallowUnknownFields()
-		require.NoError(t, dec.Decode(&c), "%s:%d", file, i+1)
-		out = append(out, c)
-	}
-	require.NotEmpty(t, out, file)
-	return out
+	require.NotEmpty(t, cases, file)
+	return cases
 }
 
 // findRegions are the regions of the spelling table that find runs.
@@ -133,7 +112,7 @@ func TestFindSpellings(t *testing.T) {
 	t.Logf("find: %d spellings, %d of the %d that must be found were", len(cases), found, len(cases)-countRejected(cases))
 }
 
-func countRejected(cases []spellingCase) int {
+func countRejected(cases []phonecases.Case) int {
 	n := 0
 	for _, c := range cases {
 		if c.Want == "" {
