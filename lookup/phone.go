@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -186,7 +187,7 @@ func stripExtension(s, ext string) string {
 		}
 		return -1
 	}, head[numberEnd:digits])
-	if !extensionLabel.MatchString(letters) {
+	if !extensionLabel().MatchString(letters) {
 		return s
 	}
 	return s[:numberEnd]
@@ -195,7 +196,11 @@ func stripExtension(s, ext string) string {
 // extensionLabel matches the letters of an extension label as
 // phonenumbers v2.0.7 reads them (its explicitExtLabels and
 // ambiguousExtLabels, lower case, punctuation left out), or none ("#", ",,").
-var extensionLabel = regexp.MustCompile(`^(?:e?xt(?:ensi(?:o|ó))?n?|ｅ?ｘｔｎ?|доб|anexo|x|ｘ|int|ｉｎｔ)?$`)
+// It is compiled on first use, by a number with letters, not at package
+// init: a Lambda's cold start does not pay for it.
+var extensionLabel = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:e?xt(?:ensi(?:o|ó))?n?|ｅ?ｘｔｎ?|доб|anexo|x|ｘ|int|ｉｎｔ)?$`)
+})
 
 // hasLetter reports whether s holds a letter of any script.
 func hasLetter(s string) bool {
