@@ -4,25 +4,18 @@ package main
 
 import (
 	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/phonelookup/phonelookup/consumer/consumertest"
 )
 
 // The Lambda binary, run as Lambda runs it, answers a failed direct
 // EventBridge invocation with an errorType that says what failed and an
 // errorMessage that names the event.
 func TestLambdaBinaryEventBridgeErrors(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build:\n%s", out)
+	bin := buildBootstrap(t)
 
 	eb := func(detail string) []byte {
 		return []byte(`{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":"OrderCommitted",` +
@@ -49,36 +42,11 @@ func TestLambdaBinaryEventBridgeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			const requestID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
-			api := newFakeRuntimeAPI(t, requestID, tt.payload)
-			var stdout, stderr consumertest.SyncBuffer
-			cmd := exec.Command(bin)
-			cmd.Env = []string{
-				"HOME=" + t.TempDir(),
-				"AWS_LAMBDA_RUNTIME_API=" + api.Listener.Addr().String(),
+			res, _, stderr := invokeBootstrap(t, bin, "8476a536-e9f4-11e8-9739-2dfe598c3fcd", tt.payload, []string{
 				"AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 				"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1", // nothing listens: the store fails
 				"AWS_MAX_ATTEMPTS=1",
-				"_HANDLER=bootstrap",
-				"AWS_LAMBDA_FUNCTION_NAME=test",
-			}
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			require.NoError(t, cmd.Start())
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() {
-				_ = cmd.Process.Kill()
-				<-exited
 			})
-
-			var res invocationResult
-			select {
-			case res = <-api.results:
-			case err := <-exited:
-				t.Fatalf("bootstrap exited (%v) without answering\nstderr:\n%s", err, stderr.String())
-			case <-time.After(30 * time.Second):
-				t.Fatalf("no answer from bootstrap\nstderr:\n%s", stderr.String())
-			}
 			require.Equal(t, "error", res.kind, "body: %s\nstderr:\n%s", res.body, stderr.String())
 			var answer struct {
 				ErrorMessage string `json:"errorMessage"`

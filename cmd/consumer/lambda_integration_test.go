@@ -129,10 +129,7 @@ func TestLambdaBinarySQSBatch(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, created)
 
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build:\n%s", out)
+	bin := buildBootstrap(t)
 
 	const (
 		userA = "eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01"
@@ -151,39 +148,14 @@ func TestLambdaBinarySQSBatch(t *testing.T) {
 	require.NoError(t, err)
 
 	const requestID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
-	api := newFakeRuntimeAPI(t, requestID, event)
-
-	var stdout, stderr consumertest.SyncBuffer
-	cmd := exec.Command(bin)
-	cmd.Env = append(e.Env(),
-		"HOME="+t.TempDir(),
-		"AWS_LAMBDA_RUNTIME_API="+api.Listener.Addr().String(),
+	res, stdout, stderr := invokeBootstrap(t, bin, requestID, event, append(e.Env(),
 		"LOOKUP_TABLE="+store.Table(),
 		"LOG_LEVEL=debug",
-		"_HANDLER=bootstrap",
-		"AWS_LAMBDA_FUNCTION_NAME=test",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/test",
 		"AWS_LAMBDA_LOG_STREAM_NAME=2026/11/02/[$LATEST]0123456789abcdef",
-	)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	var res invocationResult
-	select {
-	case res = <-api.results:
-	case err := <-exited:
-		t.Fatalf("bootstrap exited (%v) without answering\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no answer from bootstrap\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	}
+	))
 	require.Equal(t, "response", res.kind, "body: %s\nstderr:\n%s", res.body, stderr.String())
 	assert.Equal(t, requestID, res.requestID)
 	assert.Equal(t, `{"batchItemFailures":[{"itemIdentifier":"`+idPoison+`"}]}`, string(res.body))
@@ -221,4 +193,42 @@ func TestLambdaBinarySQSBatch(t *testing.T) {
 			t.Errorf("phone number %q in clear in the logs", p)
 		}
 	}
+}
+
+// buildBootstrap builds the Lambda binary, as make build does but for this
+// machine.
+func buildBootstrap(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build:\n%s", out)
+	return bin
+}
+
+// invokeBootstrap runs bin as Lambda does, with env, against a fake Runtime
+// API that hands it payload as invocation requestID, and returns its answer
+// and what it wrote.
+func invokeBootstrap(t *testing.T, bin, requestID string, payload []byte, env []string) (res invocationResult, stdout, stderr *consumertest.SyncBuffer) {
+	t.Helper()
+	api := newFakeRuntimeAPI(t, requestID, payload)
+	stdout, stderr = &consumertest.SyncBuffer{}, &consumertest.SyncBuffer{}
+	cmd := exec.Command(bin)
+	cmd.Env = append(env, "HOME="+t.TempDir(), "AWS_LAMBDA_RUNTIME_API="+api.Listener.Addr().String(),
+		"_HANDLER=bootstrap", "AWS_LAMBDA_FUNCTION_NAME=test")
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	select {
+	case res = <-api.results:
+	case err := <-exited:
+		t.Fatalf("bootstrap exited (%v) without answering\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no answer from bootstrap\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	return res, stdout, stderr
 }
