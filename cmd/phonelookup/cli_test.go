@@ -343,6 +343,7 @@ func TestUsageErrorsClipLongValues(t *testing.T) {
 		{"dlq", "redrive", "--filter", "eventId=" + long("Z") + "*x"},
 		{"dlq", "redrive", "--rate", long("5")},
 		{"dlq", "inspect", long("x")},
+		{"serve", "--addr", long("9")},
 		{long("c")},
 	}
 	for _, args := range tests {

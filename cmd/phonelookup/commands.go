@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // command is one entry of the CLI: the usage text, each command's -h and the
@@ -100,7 +98,7 @@ func dispatch(ctx context.Context, e proc, prefix string, table []command, args 
 		}
 	}
 	writeUsage(e.stderr, prefix, table)
-	return usagef("unknown command %q", termtext.Clip(join(prefix, name), 64))
+	return usagef("unknown command %q", join(prefix, name))
 }
 
 // lookupCommand finds a command by its full name ("find", "dlq inspect").

@@ -16,7 +16,6 @@ import (
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
-	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // dlqFlags is a flag set for `dlq name` with --queue.
@@ -34,7 +33,7 @@ func dlqSetup(ctx context.Context, e proc, fs *flag.FlagSet, c *tableFlags, queu
 		return nil, "", err
 	}
 	if len(pos) > 0 {
-		return nil, "", usagef("%s: unexpected argument %q", fs.Name(), termtext.Clip(pos[0], 64))
+		return nil, "", usagef("%s: unexpected argument %q", fs.Name(), pos[0])
 	}
 	if check != nil {
 		if err := check(); err != nil {

@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 // The local server's limits.
@@ -38,10 +36,10 @@ func cmdServe(ctx context.Context, e proc, args []string) error {
 	}
 	loopback, err := isLoopback(*addr)
 	if err != nil {
-		return usagef("--addr %q: %w", termtext.Clip(*addr, 64), err)
+		return usagef("--addr %q: %w", *addr, err)
 	}
 	if !loopback && !*open {
-		return usagef("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", termtext.Clip(*addr, 64))
+		return usagef("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", *addr)
 	}
 	a, err := build(ctx, e, c)
 	if err != nil {
