@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/internal/termtext"
@@ -20,23 +22,36 @@ const (
 	chunkBytes = 8 << 20
 )
 
-func cmdProcess(ctx context.Context, e proc, args []string) error {
+func newProcessCmd(e proc) *cobra.Command {
 	var c tableFlags
-	fs := newFlags("process", e, &c)
-	conc := intFlag(fs, "concurrency", 0, 0, 1000, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
-	files, err := parse(fs, args)
-	if err != nil {
-		return err
+	var conc *int
+	cmd := &cobra.Command{
+		Use:   "process [FILE|-]...",
+		Short: "run events (JSON lines, any envelope) through the pipeline",
+		Long: `process runs every JSON line of the files (standard input by default) through
+the pipeline, as consume runs a message: for backfills, and to replay a
+'dlq export' file (a line of it is run as its body). One stderr line per
+invalid or failed line (its number and the reason, never the content); a
+JSON summary on stdout. Exit 0 when no line was invalid or failed, else 1.`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return runProcess(cmd.Context(), e, c, *conc, files)
+		},
 	}
+	addTableFlags(cmd.Flags(), &c)
+	conc = intFlag(cmd.Flags(), "concurrency", 0, 0, 1000, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	return cmd
+}
+
+func runProcess(ctx context.Context, e proc, c tableFlags, conc int, files []string) error {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	a, err := build(ctx, e, c)
+	a, err := buildTable(ctx, e, c)
 	if err != nil {
 		return err
 	}
-	if *conc > 0 {
-		a.Config.Concurrency = *conc
+	if conc > 0 {
+		a.Config.Concurrency = conc
 	}
 	b := a.Batch(a.Config.Logger(e.stderr))
 	var sum consumer.Summary

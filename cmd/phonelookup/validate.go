@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/spf13/cobra"
 
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/termtext"
@@ -21,15 +21,23 @@ type validateStats struct {
 	Invalid int `json:"invalid"`
 }
 
-// cmdValidate checks every line against the contract, the decoder and the
-// schema both, with no AWS: a producer's CI runs it on the events its code
-// builds.
-func cmdValidate(_ context.Context, e proc, args []string) error {
-	fs := newFlags("validate", e, nil)
-	files, err := parse(fs, args)
-	if err != nil {
-		return err
+func newValidateCmd(e proc) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate [FILE|-]...",
+		Short: "check events (JSON lines) against the contract without AWS: one line per invalid line, exit 1 if any",
+		Long: `validate checks every line of the files (standard input by default) against
+the contract, the decoder and the JSON Schema both, with no AWS: a producer's
+CI runs it on the events its code builds. A 'dlq export' line is checked as
+its body, as process reads it. One stderr line per invalid line (its number,
+the field and the reason, never the content), a summary on stdout, exit 1 if
+any line is invalid.`,
+		RunE: func(_ *cobra.Command, files []string) error { return cmdValidate(e, files) },
 	}
+}
+
+// cmdValidate checks every line against the contract, the decoder and the
+// schema both, with no AWS.
+func cmdValidate(e proc, files []string) error {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
@@ -74,7 +82,11 @@ func lineProblem(sch *jsonschema.Schema, line []byte, lineErr error) (field, rea
 	if lineErr != nil {
 		return "", lineErr.Error()
 	}
-	_, _, err := events.Decode(line)
+	line, err := exportBody(line)
+	if err != nil {
+		return "", err.Error()
+	}
+	_, _, err = events.Decode(line)
 	var inv *events.InvalidError
 	if errors.As(err, &inv) {
 		return inv.Field, inv.Reason
