@@ -102,25 +102,33 @@ func runFind(cmd *cobra.Command, e proc, p personFlags, raw, region string, asJS
 	if len(found.Links) == 0 {
 		return nil
 	}
-	return writeLinks(e.stdout, "COGNITO ID", found.Links, func(l lookup.Link) string { return l.CognitoID })
+	return writeLinks(e.stdout, "COGNITO ID", found.Links, func(l lookup.Link) string { return l.CognitoID }, false)
 }
 
-// writeLinks writes links as a table whose first column is first(link);
+// writeLinks writes links as a table whose first column is first(link), and
+// with state a last column that says whether each is linked or unlinked;
 // every field from an event is escaped: an id can hold ESC [2J.
-func writeLinks(w io.Writer, head string, links []lookup.Link, first func(lookup.Link) string) error {
+func writeLinks(w io.Writer, head string, links []lookup.Link, first func(lookup.Link) string, state bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, head+"\tLAST SEEN\tLAST ORDER\tFIRST SEEN\tFIRST ORDER\tSOURCES\tVIA\tSTATE")
+	stateHead := ""
+	if state {
+		stateHead = "\tSTATE"
+	}
+	fmt.Fprintln(tw, head+"\tLAST SEEN\tLAST ORDER\tFIRST SEEN\tFIRST ORDER\tSOURCES\tVIA"+stateHead)
 	for _, l := range links {
 		last, lastOrder, firstSeen, firstOrder := lookup.FormatTime(l.LastSeenAt), l.LastOrderID, lookup.FormatTime(l.FirstSeenAt), l.FirstOrderID
 		if l.Legacy() { // no order: imported from a legacy lookup record, ranked last
 			last, lastOrder, firstSeen, firstOrder = "(legacy record)", "-", "-", "-"
 		}
-		state := "linked"
-		if !l.Active {
-			state = "unlinked"
+		col := ""
+		switch {
+		case state && l.Active:
+			col = "\tlinked"
+		case state:
+			col = "\tunlinked"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termtext.Escape(first(l)), last, termtext.Escape(lastOrder),
-			firstSeen, termtext.Escape(firstOrder), termtext.Escape(strings.Join(l.Sources, ",")), termtext.Escape(strings.Join(l.Via, ",")), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", termtext.Escape(first(l)), last, termtext.Escape(lastOrder),
+			firstSeen, termtext.Escape(firstOrder), termtext.Escape(strings.Join(l.Sources, ",")), termtext.Escape(strings.Join(l.Via, ",")), col)
 	}
 	return tw.Flush()
 }
@@ -191,7 +199,7 @@ func runPhones(cmd *cobra.Command, e proc, p personFlags, user string, unlinked,
 	if len(links) == 0 {
 		return nil
 	}
-	return writeLinks(e.stdout, "PHONE", links, func(l lookup.Link) string { return l.Phone })
+	return writeLinks(e.stdout, "PHONE", links, func(l lookup.Link) string { return l.Phone }, true)
 }
 
 func newUnlinkCmd(e proc) *cobra.Command {
