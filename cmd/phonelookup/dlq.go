@@ -9,13 +9,14 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
 const filterHelp = `--filter: comma-separated key=value terms, all must match; keys eventId, orderId,
@@ -120,7 +121,7 @@ func dlqInspect(ctx context.Context, e proc, a *app.App, queue, url string, maxN
 	if asJSON {
 		err = printJSON(e.stdout, rep)
 	} else {
-		rep.WriteText(e.stdout)
+		writeInspectText(e.stdout, rep)
 	}
 	if err != nil {
 		return err
@@ -318,7 +319,7 @@ func dlqReprocess(ctx context.Context, e proc, a *app.App, url string, filter dl
 	}
 	log := a.Config.Logger(e.stderr)
 	opts := dlqOptions(ctx, e, a, "reprocess", url, maxN)
-	rp := &dlq.Reprocess{SQS: a.SQS, QueueURL: url, Filter: filter, Max: maxN, Batch: a.Batch(log), Audit: audit, Options: opts}
+	rp := &dlq.Reprocess{SQS: a.SQS, QueueURL: url, Filter: filter, Max: maxN, Processor: a.Processor, Batch: a.Batch(log), Audit: audit, Options: opts}
 	s, err := rp.Run(ctx)
 	switch err = dlqReport(e.stdout, s, err, closeAudit); {
 	case err != nil:
@@ -385,9 +386,7 @@ func dlqProgress(ctx context.Context, e proc, a *app.App, label, url string, max
 	if maxN > 0 && (total == 0 || maxN < total) {
 		total = maxN
 	}
-	f, isFile := e.stderr.(*os.File)
-	terminal := isFile && term.IsTerminal(int(f.Fd()))
-	return dlq.NewProgress(e.stderr, terminal, label, total, dlq.DefaultProgressEvery)
+	return newProgress(e.stderr, label, total)
 }
 
 // openAudit opens path for appending audit lines ("" : no audit).
@@ -421,4 +420,38 @@ func printJSON(w io.Writer, v any) error {
 	}
 	_, err = fmt.Fprintln(w, string(b))
 	return err
+}
+
+// writeInspectText writes an inspect report for a person.
+func writeInspectText(w io.Writer, r dlq.Report) {
+	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
+		termtext.Escape(r.Queue), r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
+	if r.After != nil {
+		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
+	}
+	fmt.Fprintln(w)
+	for _, sec := range []struct {
+		title  string
+		groups []dlq.Group
+	}{
+		{"by reason", r.ByReason}, {"by source", r.BySource}, {"by envelope", r.ByEnvelope},
+		{"by error", r.ByError}, {"by origin", r.ByOrigin},
+	} {
+		fmt.Fprintf(w, "\n%s:\n", sec.title)
+		for _, g := range sec.groups {
+			var ss []string
+			for _, s := range g.Samples {
+				x := cmp.Or(s.EventID, "messageId "+s.MessageID)
+				if s.Phone != "" {
+					x += " " + s.Phone
+				}
+				ss = append(ss, x)
+			}
+			fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
+			if len(ss) > 0 {
+				fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
+			}
+			fmt.Fprintln(w)
+		}
+	}
 }

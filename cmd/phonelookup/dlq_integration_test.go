@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )

@@ -2,15 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/user"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -75,10 +72,8 @@ func audit(e proc) *zerolog.Event {
 
 // scanProgress shows a parallel scan's progress on stderr: a bar on a
 // terminal, else a line every few seconds.
-func scanProgress(e proc, label string) (dlq.Progress, func(int)) {
-	f, isFile := e.stderr.(*os.File)
-	terminal := isFile && term.IsTerminal(int(f.Fd()))
-	p := dlq.NewProgress(e.stderr, terminal, label, 0, dlq.DefaultProgressEvery)
+func scanProgress(e proc, label string) (progress, func(int)) {
+	p := newProgress(e.stderr, label, 0)
 	return p, func(n int) { p.Update(n, "items scanned") }
 }
 

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
@@ -99,7 +97,7 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, lineErr)
 			return
 		}
-		body, err := exportBody(line)
+		body, err := dlq.LineBody(line)
 		if err != nil {
 			sum.Add(consumer.Invalid)
 			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, err)
@@ -113,33 +111,4 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 	})
 	flush()
 	return err
-}
-
-// exportMarker is the key that makes a line a `dlq export` line
-// (dlq.ExportLine); its value is dlq.ExportVersion.
-const exportMarker = `"phonelookupExport"`
-
-// exportBody returns the body of a `dlq export` line, or a copy of line
-// itself. A line is an export line only when it is a JSON object with the
-// "phonelookupExport" key (exact case); its value must then be
-// dlq.ExportVersion and its "body" a string. Any other line is an event, as
-// events.Decode reads it, whatever other keys ("messageId", "body") it has:
-// process and consume read it the same way.
-func exportBody(line []byte) ([]byte, error) {
-	if !bytes.Contains(line, []byte(exportMarker)) {
-		return append([]byte(nil), line...), nil
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(line, &obj) != nil || obj[exportMarker[1:len(exportMarker)-1]] == nil {
-		return append([]byte(nil), line...), nil // not an object, or the key is nested: an event
-	}
-	var version int
-	if err := json.Unmarshal(obj["phonelookupExport"], &version); err != nil || version != dlq.ExportVersion {
-		return nil, fmt.Errorf("export line: phonelookupExport: want %d", dlq.ExportVersion)
-	}
-	var body string
-	if raw := obj["body"]; len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &body) != nil {
-		return nil, errors.New("export line: body: want a string")
-	}
-	return []byte(body), nil
 }
