@@ -3,16 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"io"
-	"regexp"
+	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -48,107 +51,177 @@ func runCLIWithStdin(t *testing.T, getenv func(string) string, stdin io.Reader, 
 // call, or make none.
 func noEnv(string) string { return "" }
 
-// allCommands is every runnable command of the table by its full name.
-func allCommands() []command {
-	var all []command
-	for _, c := range commands() {
-		if c.sub == nil {
+// allCommands is every command of the tree (the root, the groups, help and
+// completion included), by its path without "phonelookup".
+func allCommands() []*cobra.Command {
+	var all []*cobra.Command
+	walk(newRoot(proc{getenv: noEnv}), func(c *cobra.Command) {
+		if !c.Hidden {
 			all = append(all, c)
-			continue
 		}
-		for _, s := range c.sub() {
-			s.name = c.name + " " + s.name
-			all = append(all, s)
-		}
-	}
+	})
 	return all
 }
 
-var (
-	helpFlag     = regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`)
-	synopsisFlag = regexp.MustCompile(`--([a-z][a-z-]*)`)
-)
+// words is c's path as arguments: "dlq inspect" -> [dlq inspect].
+func words(c *cobra.Command) []string {
+	return strings.Fields(strings.TrimPrefix(c.CommandPath(), "phonelookup"))
+}
 
-// TestUsageListsEveryFlag: the synopsis of each command in the usage text
-// names exactly the flags its flag set defines (the table flags aside). It
-// catches the drift of the old hand-written dlq usage, which lacked
-// reprocess --concurrency.
-func TestUsageListsEveryFlag(t *testing.T) {
+var update = flag.Bool("update", false, "rewrite the golden files (testdata/commands.tsv, docs/CLI.md)")
+
+// missingArgs is, for a command with a required argument, its command line
+// without it; a command that has none gets its first flag that takes a
+// value, without the value.
+func missingArgs(c *cobra.Command) ([]string, bool) {
+	switch c.CommandPath() {
+	case "phonelookup find":
+		return []string{"--json"}, true
+	case "phonelookup phones", "phonelookup forget":
+		return []string{"--caller", "ops"}, true
+	case "phonelookup unlink":
+		return []string{"--user", "eu-west-1:7f1c2a9e-4b3d-4c8e-9f10-2b6d7e8a1c01"}, true
+	case "phonelookup dlq export":
+		return []string{"--queue", "q"}, true
+	}
+	if c.HasSubCommands() {
+		return nil, true
+	}
+	var flagName string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if flagName == "" && f.NoOptDefVal == "" && f.Value.Type() != "bool" {
+			flagName = f.Name
+		}
+	})
+	if flagName == "" {
+		return nil, false
+	}
+	return []string{"--" + flagName}, true
+}
+
+// row is one line of a golden table of command lines: the command, the case,
+// the exit status, the stream written (stdout, stderr or both) and its first
+// line.
+func row(command, name string, r cliResult) string {
+	stream, out := "stdout", r.stdout
+	switch {
+	case r.stdout == "" && r.stderr == "":
+		stream = "none"
+	case r.stdout == "":
+		stream, out = "stderr", r.stderr
+	case r.stderr != "":
+		stream = "both"
+	}
+	first, _, _ := strings.Cut(out, "\n")
+	return fmt.Sprintf("%s\t%s\t%d\t%s\t%s", command, name, r.code, stream, first)
+}
+
+// golden compares got with the file, or rewrites it with -update.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(file)
+	require.NoError(t, err, "run go test -run %s -update to write it", t.Name())
+	assert.Equal(t, string(want), got, "%s is not what the CLI does (go test -run %s -update rewrites it; review the diff)", file, t.Name())
+}
+
+// TestCommandLines runs every command with -h, with a bad flag and with a
+// missing argument, and holds the stream, the exit status and the first
+// line of each in testdata/commands.tsv (the missing table is in
+// TestCommandLinesMissingTable, against the emulators). Nothing here reaches
+// AWS: every case fails, or ends, before.
+func TestCommandLines(t *testing.T) {
 	t.Parallel()
-	usage := runCLI(t, noEnv, "help").stderr
+	var b strings.Builder
+	b.WriteString("# command\tcase\texit\tstream\tfirst line\n")
 	for _, c := range allCommands() {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r := runCLI(t, noEnv, append(strings.Fields(c.name), "-h")...)
-			if c.name == "version" || c.name == "help" {
-				return
-			}
-			assert.Equal(t, 0, r.code, "%s -h: exit %d\n%s", c.name, r.code, r.stderr)
-			var defined []string
-			for _, m := range helpFlag.FindAllStringSubmatch(r.stderr, -1) {
-				if m[1] != "table" && m[1] != "index" {
-					defined = append(defined, m[1])
-				}
-			}
-			var listed []string
-			for _, m := range synopsisFlag.FindAllStringSubmatch(c.args, -1) {
-				listed = append(listed, m[1])
-			}
-			slices.Sort(defined)
-			slices.Sort(listed)
-			assert.Equal(t, defined, listed, "%s: flags defined %v, synopsis %q lists %v", c.name, defined, c.args, listed)
-			assert.Contains(t, usage, c.name+" "+strings.Fields(c.args + " x")[0], "usage text lacks %s", c.name)
-			assert.Contains(t, r.stderr, "usage: phonelookup "+c.name, "%s -h:\n%s", c.name, r.stderr)
-		})
+		path := c.CommandPath()
+		b.WriteString(row(path, "-h", runCLI(t, noEnv, append(words(c), "-h")...)) + "\n")
+		b.WriteString(row(path, "bad flag", runCLI(t, noEnv, append(words(c), "--no-such-flag")...)) + "\n")
+		if args, ok := missingArgs(c); ok {
+			b.WriteString(row(path, "missing argument", runCLI(t, noEnv, append(words(c), args...)...)) + "\n")
+		} else {
+			b.WriteString(path + "\tmissing argument\t-\t-\t(takes no argument)\n")
+		}
+	}
+	golden(t, "testdata/commands.tsv", b.String())
+}
+
+// TestHelpListsOwnFlags: a command's help lists only its own flags: --table
+// and --index only where the command uses the table; --filter's footnote
+// only where there is a --filter.
+func TestHelpListsOwnFlags(t *testing.T) {
+	t.Parallel()
+	noTable := []string{"publish", "validate", "dlq depth", "dlq inspect", "dlq redrive", "dlq export", "version"}
+	for _, name := range noTable {
+		r := runCLI(t, noEnv, append(strings.Fields(name), "-h")...)
+		assert.Equal(t, 0, r.code, name)
+		assert.NotContains(t, r.stdout, "--table", "%s -h lists --table", name)
+		assert.NotContains(t, r.stdout, "--index", "%s -h lists --index", name)
+	}
+	for _, c := range allCommands() {
+		r := runCLI(t, noEnv, append(words(c), "-h")...)
+		hasFilter := c.Flags().Lookup("filter") != nil
+		assert.Equal(t, hasFilter, strings.Contains(r.stdout, "--filter: comma-separated"), "%s -h: the --filter footnote", c.CommandPath())
 	}
 }
 
 // TestPackageDocListsEveryCommand: the package doc names every command of
-// the table (the old one named 4 of 7).
+// the tree.
 func TestPackageDocListsEveryCommand(t *testing.T) {
 	t.Parallel()
 	f, err := parser.ParseFile(token.NewFileSet(), "main.go", nil, parser.ParseComments|parser.PackageClauseOnly)
 	require.NoError(t, err)
 	doc := f.Doc.Text()
-	for _, c := range commands() {
-		assert.Regexp(t, `(?m)^\s*- (\w+ and )?`+c.name+`\b`, doc, "the package doc does not list %s", c.name)
-		if c.sub != nil {
-			for _, s := range c.sub() {
-				assert.Regexp(t, `\b`+s.name+`\b`, doc, "the package doc does not list %s %s", c.name, s.name)
+	for _, c := range newRoot(proc{getenv: noEnv}).Commands() {
+		if c.Hidden {
+			continue
+		}
+		assert.Regexp(t, `(?m)^\s*- (\w+ and )?`+c.Name()+`\b`, doc, "the package doc does not list %s", c.Name())
+		for _, s := range c.Commands() {
+			if c.Name() != "completion" {
+				assert.Regexp(t, `\b`+s.Name()+`\b`, doc, "the package doc does not list %s %s", c.Name(), s.Name())
 			}
 		}
 	}
 }
 
 // TestUsageErrors: command lines the CLI cannot run exit 2 with one line
-// saying why, before any AWS call; numeric flags are checked as numbers; a
-// huge or hostile argument is not echoed back.
+// saying why and pointing at -h, before any AWS call; numeric flags are
+// checked as numbers; a huge or hostile argument is not echoed back.
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
 	huge := strings.Repeat("9", 1<<20)
 	cases := []struct {
 		args []string
-		want string // in stderr
+		want string // stderr, whole
 	}{
-		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"dlq", "frobnicate"}, `unknown command "dlq frobnicate"`},
-		{[]string{"dlq"}, "usage: phonelookup dlq COMMAND"},
-		{nil, "usage: phonelookup COMMAND"},
-		{[]string{"find"}, "find takes one PHONE"},
-		{[]string{"version", "extra"}, "version takes no arguments"},
-		{[]string{"dlq", "inspect", "--max", "-1"}, `invalid value "-1" for flag -max: want 0 to`},
-		{[]string{"dlq", "export", "--max", "ten", "--out", "-"}, `invalid value "ten" for flag -max: want an integer`},
-		{[]string{"dlq", "reprocess", "--concurrency", "1001"}, `flag -concurrency: want 0 to 1000`},
-		{[]string{"process", "--concurrency", "-3"}, `flag -concurrency: want 0 to 1000`},
-		{[]string{"setup", "--max-receives", "0"}, `flag -max-receives: want 1 to 1000`},
-		{[]string{"setup", "--visibility-timeout", "43201"}, `flag -visibility-timeout: want 1 to 43200`},
-		{[]string{"dlq", "export"}, "--out FILE.jsonl is required"},
+		{[]string{"frobnicate"}, `phonelookup: unknown command "frobnicate" (one of `},
+		{[]string{"fnd"}, `phonelookup: unknown command "fnd" (did you mean "find"?); see 'phonelookup -h'`},
+		{[]string{"dlq", "frobnicate"}, `phonelookup dlq: unknown command "frobnicate" (one of depth, export, inspect, redrive, reprocess); see 'phonelookup dlq -h'`},
+		{[]string{"dlq"}, `phonelookup dlq: missing command (one of depth, export, inspect, redrive, reprocess); see 'phonelookup dlq -h'`},
+		{nil, "phonelookup: missing command (one of "},
+		{[]string{"find"}, "phonelookup find: want one PHONE, got 0 arguments (quote a number with spaces); see 'phonelookup find -h'"},
+		{[]string{"find", "--region", "UK", "07946 0958"}, `phonelookup find: --region "UK" is not a region`},
+		{[]string{"phones", "--user", "not an id"}, `phonelookup phones: --user "not an id" is not a Cognito id`},
+		{[]string{"version", "extra"}, `phonelookup version: unexpected argument "extra": phonelookup version takes none`},
+		{[]string{"dlq", "inspect", "--max", "-1"}, `invalid argument "-1" for "--max" flag: want 0 to`},
+		{[]string{"dlq", "export", "--max", "ten", "--out", "-"}, `invalid argument "ten" for "--max" flag: want an integer`},
+		{[]string{"dlq", "reprocess", "--concurrency", "1001"}, `"--concurrency" flag: want 0 to 1000`},
+		{[]string{"process", "--concurrency", "-3"}, `"--concurrency" flag: want 0 to 1000`},
+		{[]string{"setup", "--max-receives", "0"}, `"--max-receives" flag: want 1 to 1000`},
+		{[]string{"setup", "--visibility-timeout", "43201"}, `"--visibility-timeout" flag: want 1 to 43200`},
+		{[]string{"consume", "--wait", "21s"}, `phonelookup consume: --wait 21s: want 0s to 20s`},
+		{[]string{"dlq", "export"}, "phonelookup dlq export: --out FILE.jsonl is required; see 'phonelookup dlq export -h'"},
 		{[]string{"dlq", "redrive", "--filter", "colour=red"}, `unknown key "colour"`},
 		{[]string{"dlq", "inspect", "extra"}, `unexpected argument "extra"`},
-		{[]string{"find", huge}, "argument 1 is 1048576 bytes long, more than 4096"},
-		{[]string{"dlq", "inspect", "--max", huge}, "argument 2 is 1048576 bytes long"},
+		{[]string{"find", huge}, "phonelookup: argument 2 is 1048576 bytes long, more than 4096"},
+		{[]string{"dlq", "inspect", "--max", huge}, "argument 4 is 1048576 bytes long"},
 		{[]string{"\x1b[2J\x1b]0;pwned\a"}, `unknown command "\x1b[2J\x1b]0;pwned\a"`},
-		{[]string{"find", "--\x1b[2J"}, `flag provided but not defined: -\x1b[2J`},
+		{[]string{"find", "--\x1b[2J"}, `unknown flag: --\x1b[2J`},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -156,8 +229,9 @@ func TestUsageErrors(t *testing.T) {
 			r := runCLI(t, noEnv, tc.args...)
 			assert.Equal(t, 2, r.code, "phonelookup %.40q: exit %d, want 2\n%s", tc.args, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tc.want, "phonelookup %.40q stderr", tc.args)
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "phonelookup %.40q: one line on stderr", tc.args)
+			assert.Contains(t, r.stderr, " -h'\n", "phonelookup %.40q: points at -h", tc.args)
 			assert.Empty(t, r.stdout, "phonelookup %.40q stdout", tc.args)
-			assert.Less(t, len(r.stderr), 8192, "phonelookup %.40q echoes too much: %d bytes", tc.args, len(r.stderr))
 			assert.NotContains(t, r.stderr, "\x1b", "phonelookup %.40q prints a raw ESC", tc.args)
 		})
 	}
@@ -165,16 +239,36 @@ func TestUsageErrors(t *testing.T) {
 
 func TestHelpAndVersion(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "find"}, {"help", "dlq"}, {"dlq", "help"}, {"dlq", "-h"}, {"help", "dlq", "redrive"}, {"find", "-h"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "find"}, {"help", "dlq"}, {"dlq", "help"}, {"dlq", "-h"}, {"help", "dlq", "redrive"}, {"find", "-h"}, {"version", "-h"}} {
 		r := runCLI(t, noEnv, args...)
 		assert.Equal(t, 0, r.code, "phonelookup %q: exit %d\n%s", args, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "usage: phonelookup", "phonelookup %q", args)
+		assert.Contains(t, r.stdout, "Usage:\n  phonelookup", "phonelookup %q: help on stdout", args)
+		assert.Empty(t, r.stderr, "phonelookup %q: stderr", args)
 	}
+	r := runCLI(t, noEnv, "help", "frobnicate")
+	assert.Equal(t, 2, r.code, "help of an unknown command")
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		r := runCLI(t, noEnv, args...)
 		assert.Equal(t, 0, r.code, "phonelookup %q: exit %d", args, r.code)
 		assert.Equal(t, "phonelookup dev\n", r.stdout, "phonelookup %q", args)
 	}
+}
+
+// TestCompletion: the binary writes the completion script of each shell.
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	for shell, want := range map[string]string{
+		"bash": "# bash completion V2 for phonelookup", "zsh": "#compdef phonelookup",
+		"fish": "# fish completion for phonelookup", "powershell": "# powershell completion for phonelookup",
+	} {
+		r := runCLI(t, noEnv, "completion", shell)
+		assert.Equal(t, 0, r.code, shell)
+		assert.True(t, strings.HasPrefix(r.stdout, want), "completion %s starts %.60q", shell, r.stdout)
+	}
+	// Completion of a command name through the hidden __complete command.
+	r := runCLI(t, noEnv, "__complete", "dlq", "re")
+	assert.Contains(t, r.stdout, "redrive\t")
+	assert.Contains(t, r.stdout, "reprocess\t")
 }
 
 // TestValidate runs validate on testdata/validate.jsonl: no AWS, one line per
@@ -189,7 +283,7 @@ func TestValidate(t *testing.T) {
 	want := file + ":2: invalid: eventId: missing\n" +
 		file + ":5: invalid: order.id: missing\n" +
 		file + ":6: invalid: body is not valid JSON\n" +
-		"phonelookup: 3 of 5 lines invalid\n"
+		"phonelookup validate: 3 of 5 lines invalid\n"
 	assert.Equal(t, want, r.stderr, "validate stderr")
 	for _, secret := range []string{"7946", "secret-customer-id", "not json"} {
 		assert.NotContains(t, r.stderr, secret, "validate prints content")
@@ -211,85 +305,6 @@ func TestValidateLongLine(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, `{"lines":8,"valid":4,"invalid":4}`+"\n", r.stdout, "validate summary; stderr:\n%s", r.stderr)
 	assert.Contains(t, r.stderr, "stdin:2: invalid: line of 2097166 bytes, longer than 1048576\n")
-}
-
-// TestEachLine: line numbers count every line, blank ones included; a line
-// over maxLine comes as an error and the reading goes on; "\r\n" is one
-// line end; the last line needs no newline.
-func TestEachLine(t *testing.T) {
-	t.Parallel()
-	exact := strings.Repeat("y", maxLine)
-	in := "a\r\n\n  \n" + strings.Repeat("x", maxLine+1) + "\n" + exact + "\r\n" + strings.Repeat("z", 3*maxLine) + "\r\nlast"
-	type got struct {
-		n       int
-		size    int
-		tooLong int
-	}
-	var lines []got
-	err := eachLine(proc{stdin: strings.NewReader(in)}, "-", func(label string, n int, line []byte, err error) {
-		assert.Equal(t, "stdin", label)
-		g := got{n: n, size: len(line)}
-		if err != nil {
-			var tl *tooLongError
-			require.ErrorAs(t, err, &tl)
-			g.tooLong = tl.size
-		}
-		lines = append(lines, g)
-	})
-	require.NoError(t, err)
-	want := []got{{1, 1, 0}, {4, 0, maxLine + 1}, {5, maxLine, 0}, {6, 0, 3 * maxLine}, {7, 4, 0}}
-	assert.Equal(t, want, lines)
-}
-
-// TestEachLineBoundedMemory reads a 64 MiB line without holding it.
-func TestEachLineBoundedMemory(t *testing.T) {
-	const size = 64 << 20
-	r := io.MultiReader(io.LimitReader(repeatReader('x'), size), strings.NewReader("\nok\n"))
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	var n int
-	err := eachLine(proc{stdin: r}, "-", func(_ string, _ int, _ []byte, _ error) { n++ })
-	runtime.ReadMemStats(&after)
-	require.NoError(t, err)
-	assert.Equal(t, 2, n, "lines seen")
-	alloc := after.TotalAlloc - before.TotalAlloc
-	assert.Less(t, alloc, uint64(8<<20), "eachLine allocated %d bytes for a %d-byte line", alloc, size)
-}
-
-// repeatReader reads c forever.
-type repeatReader byte
-
-func (c repeatReader) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(c)
-	}
-	return len(p), nil
-}
-
-// exportBody takes a line as an export line only with the marker; the
-// marker then requires version 1 and a string body.
-func TestExportBody(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ line, want, err string }{
-		{`{"messageId":"m1","body":"{}"}`, `{"messageId":"m1","body":"{}"}`, ""},
-		{`{"phonelookupExport":1,"messageId":"m1","body":"{\"a\":1}"}`, `{"a":1}`, ""},
-		{`{"phonelookupExport":1,"body":7}`, "", "export line: body: want a string"},
-		{`{"phonelookupExport":1,"body":null}`, "", "export line: body: want a string"},
-		{`{"phonelookupExport":1}`, "", "export line: body: want a string"},
-		{`{"phonelookupExport":2,"body":"{}"}`, "", "export line: phonelookupExport: want 1"},
-		{`{"eventId":"e","x":{"phonelookupExport":1,"body":"{}"}}`, `{"eventId":"e","x":{"phonelookupExport":1,"body":"{}"}}`, ""},
-		{`{"PhonelookupExport":1,"body":"{}"}`, `{"PhonelookupExport":1,"body":"{}"}`, ""},
-	}
-	for _, tt := range tests {
-		got, err := exportBody([]byte(tt.line))
-		if tt.err != "" {
-			assert.EqualError(t, err, tt.err, "exportBody(%s)", tt.line)
-			continue
-		}
-		require.NoError(t, err, "exportBody(%s)", tt.line)
-		assert.Equal(t, tt.want, string(got), "exportBody(%s)", tt.line)
-	}
 }
 
 // processFile holds at most about chunkBytes of lines at a time: the live

@@ -5,85 +5,123 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"strings"
 
-	"golang.org/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
+	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
-// dlqFlags is a flag set for `dlq name` with --queue.
-func dlqFlags(name string, e proc, c *tableFlags) (*flag.FlagSet, *string) {
-	fs := newFlags("dlq "+name, e, c)
-	queue := fs.String("queue", defaultQueue+dlqSuffix, "dead-letter queue NAME or URL")
-	return fs, queue
+const filterHelp = `--filter: comma-separated key=value terms, all must match; keys eventId, orderId,
+source, eventType, reason (the invalid field, like order.id, or "valid", or "body");
+a value ending in * matches by prefix.`
+
+func newDLQCmd(e proc) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dlq COMMAND",
+		Short: "look at and replay a dead-letter queue",
+	}
+	cmd.AddCommand(newDLQDepthCmd(e), newDLQInspectCmd(e), newDLQRedriveCmd(e), newDLQReprocessCmd(e), newDLQExportCmd(e))
+	return cmd
 }
 
-// dlqSetup parses the flags (no positional arguments), builds the app and
-// resolves the queue.
-func dlqSetup(ctx context.Context, e proc, fs *flag.FlagSet, c *tableFlags, queue *string, args []string, check func() error) (*app.App, string, error) {
-	pos, err := parse(fs, args)
+// dlqCommand is a `dlq` command with --queue (the dead-letter queue); run
+// gets the app and the queue's URL.
+func dlqCommand(e proc, use, short, long string, c *tableFlags, check func() error,
+	run func(ctx context.Context, a *app.App, url string) error) (*cobra.Command, *string) {
+	queue := new(string)
+	cmd := &cobra.Command{
+		Use: use, Short: short, Long: long,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := noArgs(cmd, args); err != nil || check == nil {
+				return err
+			}
+			return check()
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, url, err := dlqApp(ctx, e, c, *queue)
+			if err != nil {
+				return err
+			}
+			return run(ctx, a, url)
+		},
+	}
+	cmd.Flags().StringVar(queue, "queue", defaultQueue+dlqSuffix, "dead-letter queue NAME or URL")
+	if c != nil {
+		addTableFlags(cmd.Flags(), c)
+	}
+	return cmd, queue
+}
+
+// dlqApp builds the app (checking the table when c is not nil: the command
+// writes to it) and resolves the queue.
+func dlqApp(ctx context.Context, e proc, c *tableFlags, queue string) (*app.App, string, error) {
+	var a *app.App
+	var err error
+	if c != nil {
+		a, err = buildTable(ctx, e, *c)
+	} else {
+		a, err = build(ctx, e, tableFlags{})
+	}
 	if err != nil {
 		return nil, "", err
 	}
-	if len(pos) > 0 {
-		return nil, "", usagef("%s: unexpected argument %q", fs.Name(), pos[0])
-	}
-	if check != nil {
-		if err := check(); err != nil {
-			return nil, "", err
-		}
-	}
-	a, err := build(ctx, e, *c)
-	if err != nil {
-		return nil, "", err
-	}
-	url, err := queueURL(ctx, a.SQS, *queue)
+	url, err := queueURL(ctx, a.SQS, queue)
 	if err != nil {
 		return nil, "", err
 	}
 	return a, url, nil
 }
 
-func dlqDepth(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs, queue := dlqFlags("depth", e, &c)
-	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, nil)
-	if err != nil {
-		return err
-	}
-	n, err := sqsengine.QueueCounts(ctx, a.SQS, url)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s: %d messages visible, %d in flight\n", *queue, n.Visible, n.InFlight)
-	return nil
+func newDLQDepthCmd(e proc) *cobra.Command {
+	var queue *string
+	cmd, queue := dlqCommand(e, "depth", "the number of messages visible and in flight in a (dead-letter) queue", "", nil, nil,
+		func(ctx context.Context, a *app.App, url string) error {
+			n, err := sqsengine.QueueCounts(ctx, a.SQS, url)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s: %d messages visible, %d in flight\n", *queue, n.Visible, n.InFlight)
+			return nil
+		})
+	return cmd
 }
 
-func dlqInspect(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs, queue := dlqFlags("inspect", e, &c)
-	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "read at most N messages (0: all)")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, nil)
+func newDLQInspectCmd(e proc) *cobra.Command {
+	var maxN *int
+	var asJSON bool
+	var queue *string
+	cmd, queue := dlqCommand(e, "inspect", "read without consuming: counts by failure reason, source, envelope and error attributes, with samples",
+		`inspect reads the dead-letter queue without consuming it (each message is
+received and let go) and counts the messages by the processor's verdict (the
+same as process --dry-run), source, envelope and error attributes, with
+samples.`, nil, nil,
+		func(ctx context.Context, a *app.App, url string) error {
+			return dlqInspect(ctx, e, a, *queue, url, *maxN, asJSON)
+		})
+	maxN = intFlag(cmd.Flags(), "max", 0, 0, math.MaxInt32, "read at most N messages (0: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func dlqInspect(ctx context.Context, e proc, a *app.App, queue, url string, maxN int, asJSON bool) error {
+	opts := dlqOptions(ctx, e, a, "inspect", url, maxN)
+	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: maxN, Processor: a.Processor, Options: opts}).Run(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("inspect %s: %w", queue, err)
 	}
-	opts := dlqOptions(ctx, e, a, "inspect", url, *maxN)
-	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: *maxN, Processor: a.Processor, Options: opts}).Run(ctx)
-	if err != nil {
-		return fmt.Errorf("inspect %s: %w", *queue, err)
-	}
-	if *asJSON {
+	if asJSON {
 		err = printJSON(e.stdout, rep)
 	} else {
-		rep.WriteText(e.stdout)
+		writeInspectText(e.stdout, rep)
 	}
 	if err != nil {
 		return err
@@ -119,41 +157,55 @@ func dlqReport(w io.Writer, v any, err error, closers ...func() error) error {
 	return err
 }
 
-func dlqRedrive(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs, queue := dlqFlags("redrive", e, &c)
-	to := fs.String("to", "original", "destination: original (the queue that redrives to the DLQ), or a queue NAME or URL")
-	mode := fs.String("mode", dlq.ModeAuto, "auto, native (SQS's move task) or client")
-	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "move at most N messages matching the filter (0: all)")
-	rateFlag := fs.String("rate", "", "at most N messages per second, as N/s (default: no limit)")
-	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
-	dryRun := fs.Bool("dry-run", false, "print what would move; move nothing")
-	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
+// redriveOptions are the flags of dlq redrive.
+type redriveOptions struct {
+	to, mode, rate, filter, audit string
+	max                           *int
+	dryRun                        bool
+}
+
+func newDLQRedriveCmd(e proc) *cobra.Command {
+	var o redriveOptions
 	var filter dlq.Filter
 	var rate float64
-	a, src, err := dlqSetup(ctx, e, fs, &c, queue, args, func() (err error) {
-		if filter, err = dlq.ParseFilter(*filterFlag); err != nil {
+	var queue *string
+	check := func() (err error) {
+		if filter, err = dlq.ParseFilter(o.filter); err != nil {
 			return usagef("--filter: %v", err)
 		}
-		if rate, err = dlq.ParseRate(*rateFlag); err != nil {
+		if rate, err = dlq.ParseRate(o.rate); err != nil {
 			return usagef("--rate: %v", err)
 		}
 		return nil
-	})
-	if err != nil {
-		return err
 	}
+	cmd, queue := dlqCommand(e, "redrive", "move messages back (or elsewhere); a message is never lost (at least once)",
+		"redrive moves the messages of the dead-letter queue back to their queue (or --to\nanother); a message is never in neither queue.\n\n"+filterHelp, nil, check,
+		func(ctx context.Context, a *app.App, src string) error {
+			return dlqRedrive(ctx, e, a, *queue, src, o, filter, rate)
+		})
+	fs := cmd.Flags()
+	fs.StringVar(&o.to, "to", "original", "destination: original (the queue that redrives to the DLQ), or a queue NAME or URL")
+	fs.StringVar(&o.mode, "mode", dlq.ModeAuto, "auto, native (SQS's move task) or client")
+	o.max = intFlag(fs, "max", 0, 0, math.MaxInt32, "move at most N messages matching the filter (0: all)")
+	fs.StringVar(&o.rate, "rate", "", "at most N messages per second, as N/s (default: no limit)")
+	fs.StringVar(&o.filter, "filter", "", "only messages matching EXPR (key=value[,key=value...])")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would move; move nothing")
+	fs.StringVar(&o.audit, "audit", "", "append one JSON line per message handled to FILE")
+	return cmd
+}
+
+func dlqRedrive(ctx context.Context, e proc, a *app.App, queue, src string, o redriveOptions, filter dlq.Filter, rate float64) error {
 	sources, err := dlq.SourceQueues(ctx, a.SQS, src)
 	if err != nil {
 		return err
 	}
 	chosen, why, err := dlq.ChooseMode(dlq.Plan{
-		Mode: *mode, Sources: sources, Filter: filter, DryRun: *dryRun, Max: *maxN, Audit: *auditPath != "", Rate: rate,
+		Mode: o.mode, Sources: sources, Filter: filter, DryRun: o.dryRun, Max: *o.max, Audit: o.audit != "", Rate: rate,
 	})
 	if err != nil {
 		return usagef("%v", err)
 	}
-	destURL, destARN, err := redriveDestination(ctx, a, src, *to, chosen == dlq.ModeNative && len(sources) > 1)
+	destURL, destARN, err := redriveDestination(ctx, a, src, o.to, chosen == dlq.ModeNative && len(sources) > 1)
 	if err != nil {
 		return err
 	}
@@ -162,10 +214,10 @@ func dlqRedrive(ctx context.Context, e proc, args []string) error {
 		return redriveNative(ctx, e, a, src, destARN, int32(rate))
 	}
 	r := &dlq.Redrive{
-		SQS: a.SQS, Source: src, Destination: destURL, Filter: filter, Max: *maxN, Rate: rate,
-		DryRun: *dryRun, DryRunOut: e.stdout, Processor: a.Processor, Options: dlqOptions(ctx, e, a, "redrive", src, *maxN),
+		SQS: a.SQS, Source: src, Destination: destURL, Filter: filter, Max: *o.max, Rate: rate,
+		DryRun: o.dryRun, DryRunOut: e.stdout, Processor: a.Processor, Options: dlqOptions(ctx, e, a, "redrive", src, *o.max),
 	}
-	return redriveClient(ctx, e, r, *auditPath)
+	return redriveClient(ctx, e, r, o.audit)
 }
 
 // redriveDestination resolves --to: "original" is the one queue that
@@ -233,33 +285,41 @@ func redriveClient(ctx context.Context, e proc, r *dlq.Redrive, auditPath string
 		fmt.Sprintf(" after moving %d; messages may be left in the dead-letter queue", s.Moved))
 }
 
-func dlqReprocess(ctx context.Context, e proc, args []string) error {
+func newDLQReprocessCmd(e proc) *cobra.Command {
 	var c tableFlags
-	fs, queue := dlqFlags("reprocess", e, &c)
-	filterFlag := fs.String("filter", "", "only messages matching EXPR (key=value[,key=value...])")
-	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "process at most N messages matching the filter (0: all)")
-	auditPath := fs.String("audit", "", "append one JSON line per message handled to FILE")
-	conc := intFlag(fs, "concurrency", 0, 0, 1000, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	var filterFlag, auditPath string
+	var maxN, conc *int
 	var filter dlq.Filter
-	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, func() (err error) {
-		if filter, err = dlq.ParseFilter(*filterFlag); err != nil {
+	check := func() (err error) {
+		if filter, err = dlq.ParseFilter(filterFlag); err != nil {
 			return usagef("--filter: %v", err)
 		}
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	if *conc > 0 {
-		a.Config.Concurrency = *conc
-	}
-	audit, closeAudit, err := openAudit(*auditPath)
+	cmd, _ := dlqCommand(e, "reprocess", "run messages through the pipeline, delete those that succeed",
+		"reprocess runs the messages of the dead-letter queue through the pipeline and\ndeletes those that succeed; exit 1 when any stays.\n\n"+filterHelp, &c, check,
+		func(ctx context.Context, a *app.App, url string) error {
+			if *conc > 0 {
+				a.Config.Concurrency = *conc
+			}
+			return dlqReprocess(ctx, e, a, url, filter, *maxN, auditPath)
+		})
+	fs := cmd.Flags()
+	fs.StringVar(&filterFlag, "filter", "", "only messages matching EXPR (key=value[,key=value...])")
+	maxN = intFlag(fs, "max", 0, 0, math.MaxInt32, "process at most N messages matching the filter (0: all)")
+	fs.StringVar(&auditPath, "audit", "", "append one JSON line per message handled to FILE")
+	conc = intFlag(fs, "concurrency", 0, 0, 1000, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	return cmd
+}
+
+func dlqReprocess(ctx context.Context, e proc, a *app.App, url string, filter dlq.Filter, maxN int, auditPath string) error {
+	audit, closeAudit, err := openAudit(auditPath)
 	if err != nil {
 		return err
 	}
 	log := a.Config.Logger(e.stderr)
-	opts := dlqOptions(ctx, e, a, "reprocess", url, *maxN)
-	rp := &dlq.Reprocess{SQS: a.SQS, QueueURL: url, Filter: filter, Max: *maxN, Batch: a.Batch(log), Audit: audit, Options: opts}
+	opts := dlqOptions(ctx, e, a, "reprocess", url, maxN)
+	rp := &dlq.Reprocess{SQS: a.SQS, QueueURL: url, Filter: filter, Max: maxN, Processor: a.Processor, Batch: a.Batch(log), Audit: audit, Options: opts}
 	s, err := rp.Run(ctx)
 	switch err = dlqReport(e.stdout, s, err, closeAudit); {
 	case err != nil:
@@ -273,31 +333,36 @@ func dlqReprocess(ctx context.Context, e proc, args []string) error {
 	return nil
 }
 
-func dlqExport(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs, queue := dlqFlags("export", e, &c)
-	out := fs.String("out", "", "write to FILE.jsonl (must not exist; - for standard output)")
-	maxN := intFlag(fs, "max", 0, 0, math.MaxInt32, "export at most N messages (0: all)")
-	a, url, err := dlqSetup(ctx, e, fs, &c, queue, args, func() error {
-		if *out == "" {
-			return usagef("dlq export: --out FILE.jsonl is required")
+func newDLQExportCmd(e proc) *cobra.Command {
+	var out string
+	var maxN *int
+	check := func() error {
+		if out == "" {
+			return usagef("--out FILE.jsonl is required")
 		}
 		return nil
-	})
-	if err != nil {
-		return err
 	}
+	cmd, _ := dlqCommand(e, "export", "copy bodies and attributes without consuming; process and validate read the file",
+		"", nil, check, func(ctx context.Context, a *app.App, url string) error {
+			return dlqExport(ctx, e, a, url, out, *maxN)
+		})
+	cmd.Flags().StringVar(&out, "out", "", "write to FILE.jsonl (must not exist; - for standard output)")
+	maxN = intFlag(cmd.Flags(), "max", 0, 0, math.MaxInt32, "export at most N messages (0: all)")
+	return cmd
+}
+
+func dlqExport(ctx context.Context, e proc, a *app.App, url, out string, maxN int) error {
 	w, summaryTo, closeFile := e.stdout, e.stderr, func() error { return nil }
-	if !isDash(*out) {
+	if !isDash(out) {
 		// The file holds bodies, personal data included: owner only, and
 		// never over an earlier export.
-		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		w, summaryTo, closeFile = f, e.stdout, func() error { return syncClose(f, "export") }
 	}
-	s, err := (&dlq.Export{SQS: a.SQS, QueueURL: url, Out: w, Max: *maxN, Options: dlqOptions(ctx, e, a, "export", url, *maxN)}).Run(ctx)
+	s, err := (&dlq.Export{SQS: a.SQS, QueueURL: url, Out: w, Max: maxN, Options: dlqOptions(ctx, e, a, "export", url, maxN)}).Run(ctx)
 	if err = dlqReport(summaryTo, s, err, closeFile); err != nil {
 		return err
 	}
@@ -321,9 +386,7 @@ func dlqProgress(ctx context.Context, e proc, a *app.App, label, url string, max
 	if maxN > 0 && (total == 0 || maxN < total) {
 		total = maxN
 	}
-	f, isFile := e.stderr.(*os.File)
-	terminal := isFile && term.IsTerminal(int(f.Fd()))
-	return dlq.NewProgress(e.stderr, terminal, label, total, dlq.DefaultProgressEvery)
+	return newProgress(e.stderr, label, total)
 }
 
 // openAudit opens path for appending audit lines ("" : no audit).
@@ -357,4 +420,38 @@ func printJSON(w io.Writer, v any) error {
 	}
 	_, err = fmt.Fprintln(w, string(b))
 	return err
+}
+
+// writeInspectText writes an inspect report for a person.
+func writeInspectText(w io.Writer, r dlq.Report) {
+	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
+		termtext.Escape(r.Queue), r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
+	if r.After != nil {
+		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
+	}
+	fmt.Fprintln(w)
+	for _, sec := range []struct {
+		title  string
+		groups []dlq.Group
+	}{
+		{"by reason", r.ByReason}, {"by source", r.BySource}, {"by envelope", r.ByEnvelope},
+		{"by error", r.ByError}, {"by origin", r.ByOrigin},
+	} {
+		fmt.Fprintf(w, "\n%s:\n", sec.title)
+		for _, g := range sec.groups {
+			var ss []string
+			for _, s := range g.Samples {
+				x := cmp.Or(s.EventID, "messageId "+s.MessageID)
+				if s.Phone != "" {
+					x += " " + s.Phone
+				}
+				ss = append(ss, x)
+			}
+			fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
+			if len(ss) > 0 {
+				fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
+			}
+			fmt.Fprintln(w)
+		}
+	}
 }

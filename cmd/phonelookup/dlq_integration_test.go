@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
@@ -133,15 +133,14 @@ func TestCLIDeadLetterTools(t *testing.T) {
 	// timeout longer than the worker's 1 s long poll (local-aws-sqs would
 	// hand a message out twice in one response otherwise).
 	r := step(0, "setup", "--queues", "--queue", queue, "--dlq", dlqName, "--max-receives", "1", "--visibility-timeout", "2")
-	assert.Contains(t, r.stdout, "(maxReceiveCount 1, visibility 2s)", "setup stdout")
-	assert.Contains(t, r.stdout, "dead-letter queue "+dlqName+": ", "setup stdout")
+	assert.Contains(t, r.stdout, "queue "+dlqName+": created\nqueue "+queue+": created\n", "setup stdout")
 
 	r = step(0, "publish", samplesFile, "--queue", queue)
 	assert.Equal(t, `{"lines":14,"sent":14,"failed":0}`+"\n", r.stdout, "publish stdout")
 
 	// The 11 valid events are processed and deleted; the 3 invalid ones are
-	// left, received again after 2 s and then moved by SQS.
-	r = step(0, "consume", "--queue", queue, "--until-empty")
+	// left, received again after 2 s and then moved by SQS: exit 1.
+	r = step(1, "consume", "--queue", queue, "--until-empty")
 	consumed := decodeStrict[consumer.Summary](t, "consume", r.stdout)
 	assert.GreaterOrEqual(t, consumed.Invalid, 3, "consume summary %+v", consumed)
 	assert.Zero(t, consumed.Failed, "consume summary %+v", consumed)

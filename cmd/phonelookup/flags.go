@@ -1,37 +1,39 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
-// usageError is a command line the CLI cannot run: exit status 2. An empty
-// message means that what is wrong has been printed already (by the flag
-// package, or as the usage text).
-type usageError struct{ err error }
-
-func (e *usageError) Error() string {
-	if e.err == nil {
-		return ""
-	}
-	return e.err.Error()
+// usageError is a command line the CLI cannot run: exit status 2. run names
+// the command (path) so that the message can point at its -h.
+type usageError struct {
+	err  error
+	path string // "phonelookup find"
 }
+
+func (e *usageError) Error() string { return e.err.Error() }
 
 func (e *usageError) Unwrap() error { return e.err }
 
-// usagef returns a usage error (fmt.Errorf's format, %w included). Quote a
-// value from the command line with termtext.Clip: it can be long, or hold
-// control characters.
+// usagef returns a usage error (fmt.Errorf's format, %w included).
 func usagef(format string, a ...any) error {
 	return &usageError{err: fmt.Errorf(format, a...)}
 }
+
+// setupError is what is not there to run a command: the configuration, the
+// table or a queue (exit status 3). Its message says what to do.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+
+func (e *setupError) Unwrap() error { return e.err }
 
 // maxEcho is the most bytes of one value from the command line that an
 // error quotes (termtext.Clip), and maxUsageError the most bytes of a usage
@@ -63,69 +65,29 @@ func clipEcho(msg string, args []string) string {
 	return termtext.Clip(msg, maxUsageError)
 }
 
-// clipped writes what the flag package prints ("invalid value … for flag
-// -concurrency") with clipEcho.
-type clipped struct {
-	w    io.Writer
-	args []string
-}
-
-func (c clipped) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(c.w, clipEcho(string(p), c.args)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
 // maxArg is the longest argument the CLI reads: longer ones are refused
 // before any flag parsing, so that no error echoes a huge value.
 const maxArg = 4096
+
+// checkArgs refuses an argument longer than maxArg.
+func checkArgs(args []string) error {
+	for i, a := range args {
+		if len(a) > maxArg {
+			return usagef("argument %d is %d bytes long, more than %d", i+1, len(a), maxArg)
+		}
+	}
+	return nil
+}
 
 // tableFlags are the flags of every command that reads or writes the table.
 type tableFlags struct {
 	table, index string
 }
 
-// newFlags returns the flag set of command name ("find", "dlq inspect")
-// with the table flags; its -h comes from the command table.
-func newFlags(name string, e proc, c *tableFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("phonelookup "+name, flag.ContinueOnError)
-	fs.SetOutput(escaped{e.stderr}) // "flag provided but not defined: -NAME" prints NAME as typed
-	fs.Usage = func() { writeHelp(fs.Output(), name, fs.PrintDefaults) }
-	if c != nil {
-		fs.StringVar(&c.table, "table", "", "DynamoDB table (default $LOOKUP_TABLE or phone-lookup)")
-		fs.StringVar(&c.index, "index", "", "GSI on pk2/sk2 (default $LOOKUP_INDEX or brand-index-2)")
-	}
-	return fs
-}
-
-// parse parses args allowing flags after positional arguments
-// ("find PHONE --json") and returns the positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	for i, a := range args {
-		if len(a) > maxArg {
-			return nil, usagef("%s: argument %d is %d bytes long, more than %d", fs.Name(), i+1, len(a), maxArg)
-		}
-	}
-	fs.SetOutput(clipped{fs.Output(), args})
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &usageError{} // the flag package has said what is wrong
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+// addTableFlags defines --table and --index on fs.
+func addTableFlags(fs *pflag.FlagSet, c *tableFlags) {
+	fs.StringVar(&c.table, "table", "", "DynamoDB table (default $LOOKUP_TABLE or phone-lookup)")
+	fs.StringVar(&c.index, "index", "", "GSI on pk2/sk2 (default $LOOKUP_INDEX or brand-index-2)")
 }
 
 // intValue is an integer flag checked as a number when it is parsed.
@@ -135,7 +97,7 @@ type intValue struct {
 }
 
 // intFlag defines an integer flag that must be from min to max.
-func intFlag(fs *flag.FlagSet, name string, value, min, max int, usage string) *int {
+func intFlag(fs *pflag.FlagSet, name string, value, min, max int, usage string) *int {
 	p := new(int)
 	*p = value
 	fs.Var(&intValue{p: p, min: min, max: max}, name, usage)
@@ -154,19 +116,11 @@ func (v *intValue) Set(s string) error {
 	return nil
 }
 
+func (v *intValue) Type() string { return "int" }
+
 func (v *intValue) String() string {
 	if v == nil || v.p == nil {
 		return "0"
 	}
 	return strconv.Itoa(*v.p)
-}
-
-// escaped writes text of several lines with termtext.Lines.
-type escaped struct{ w io.Writer }
-
-func (e escaped) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(e.w, termtext.Lines(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

@@ -1,50 +1,51 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"os/user"
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/term"
+	"github.com/spf13/cobra"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-func cmdForget(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs := newFlags("forget", e, &c)
-	userID := fs.String("user", "", "the Cognito id of the customer to erase")
-	caller := fs.String("caller", "", "who asks, for the audit line (default: the OS user)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func newForgetCmd(e proc) *cobra.Command {
+	var p personFlags
+	var user string
+	cmd := &cobra.Command{
+		Use:   "forget --user ID",
+		Short: "erase a customer: delete every link, keep a tombstone (no phone) so that no later event links them again",
+		Args: func(c *cobra.Command, args []string) error {
+			if err := noArgs(c, args); err != nil {
+				return err
+			}
+			return checkUser(user)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			who, err := callerName(e, p.caller)
+			if err != nil {
+				return err
+			}
+			a, err := buildTable(ctx, e, p.table)
+			if err != nil {
+				return err
+			}
+			removed, err := a.Store.Forget(ctx, user)
+			audit(e).Str("command", "forget").Str("caller", who).Str("customer", lookup.ForgottenRef(user)).
+				Int("removed", removed).Bool("done", err == nil).Msg(doneOr(err, "customer forgotten", "customer not forgotten"))
+			if err != nil {
+				return fmt.Errorf("%w (safe to run again)", err)
+			}
+			fmt.Fprintf(e.stdout, "forgot %s: removed %d link(s); later events for this customer are skipped\n", user, removed)
+			return nil
+		},
 	}
-	if len(pos) > 0 || *userID == "" {
-		return usagef("forget needs --user ID")
-	}
-	if err := lookup.ValidateCognitoID(*userID); err != nil {
-		return &usageError{err: err}
-	}
-	who, err := callerName(e, *caller)
-	if err != nil {
-		return err
-	}
-	a, err := build(ctx, e, c)
-	if err != nil {
-		return err
-	}
-	removed, err := a.Store.Forget(ctx, *userID)
-	audit(e).Str("command", "forget").Str("caller", who).Str("customer", lookup.ForgottenRef(*userID)).
-		Int("removed", removed).Bool("done", err == nil).Msg("customer forgotten")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "forgot %s: removed %d link(s); later events for this customer are skipped\n", *userID, removed)
-	return nil
+	p.add(cmd, "")
+	cmd.Flags().StringVar(&user, "user", "", "the Cognito id of the customer to erase")
+	return cmd
 }
 
 // callerName is who runs a command that reads or erases personal data:
@@ -71,10 +72,8 @@ func audit(e proc) *zerolog.Event {
 
 // scanProgress shows a parallel scan's progress on stderr: a bar on a
 // terminal, else a line every few seconds.
-func scanProgress(e proc, label string) (dlq.Progress, func(int)) {
-	f, isFile := e.stderr.(*os.File)
-	terminal := isFile && term.IsTerminal(int(f.Fd()))
-	p := dlq.NewProgress(e.stderr, terminal, label, 0, dlq.DefaultProgressEvery)
+func scanProgress(e proc, label string) (progress, func(int)) {
+	p := newProgress(e.stderr, label, 0)
 	return p, func(n int) { p.Update(n, "items scanned") }
 }
 

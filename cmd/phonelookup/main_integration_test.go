@@ -71,6 +71,7 @@ func samplesTruth(t *testing.T) (lines, invalid int) {
 type findOutput struct {
 	Phone     string            `json:"phone"`
 	Customers []lookup.LinkView `json:"customers"`
+	Truncated bool              `json:"truncated"`
 }
 
 func decodeFind(t *testing.T, stdout string) findOutput {
@@ -240,7 +241,7 @@ func TestCLI(t *testing.T) {
 			assert.Contains(t, r.stderr, `unknown command "frobnicate"`, "stderr = %q", r.stderr)
 		}},
 		{"no command", nil, 2, func(t *testing.T, r cliResult) {
-			assert.Contains(t, r.stderr, "usage: phonelookup", "stderr = %q", r.stderr)
+			assert.Contains(t, r.stderr, "phonelookup: missing command (one of ", "stderr = %q", r.stderr)
 		}},
 		{"process a missing file", []string{"process", "no-such-file.jsonl"}, 1, nil},
 	}

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/spf13/cobra"
+
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
 
@@ -20,23 +20,36 @@ const (
 	chunkBytes = 8 << 20
 )
 
-func cmdProcess(ctx context.Context, e proc, args []string) error {
+func newProcessCmd(e proc) *cobra.Command {
 	var c tableFlags
-	fs := newFlags("process", e, &c)
-	conc := intFlag(fs, "concurrency", 0, 0, 1000, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
-	files, err := parse(fs, args)
-	if err != nil {
-		return err
+	var conc *int
+	cmd := &cobra.Command{
+		Use:   "process [FILE|-]...",
+		Short: "run events (JSON lines, any envelope) through the pipeline",
+		Long: `process runs every JSON line of the files (standard input by default) through
+the pipeline, as consume runs a message: for backfills, and to replay a
+'dlq export' file (a line of it is run as its body). One stderr line per
+invalid or failed line (its number and the reason, never the content); a
+JSON summary on stdout. Exit 0 when no line was invalid or failed, else 1.`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return runProcess(cmd.Context(), e, c, *conc, files)
+		},
 	}
+	addTableFlags(cmd.Flags(), &c)
+	conc = intFlag(cmd.Flags(), "concurrency", 0, 0, 1000, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
+	return cmd
+}
+
+func runProcess(ctx context.Context, e proc, c tableFlags, conc int, files []string) error {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	a, err := build(ctx, e, c)
+	a, err := buildTable(ctx, e, c)
 	if err != nil {
 		return err
 	}
-	if *conc > 0 {
-		a.Config.Concurrency = *conc
+	if conc > 0 {
+		a.Config.Concurrency = conc
 	}
 	b := a.Batch(a.Config.Logger(e.stderr))
 	var sum consumer.Summary
@@ -84,7 +97,7 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, lineErr)
 			return
 		}
-		body, err := exportBody(line)
+		body, err := dlq.LineBody(line)
 		if err != nil {
 			sum.Add(consumer.Invalid)
 			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, err)
@@ -98,33 +111,4 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 	})
 	flush()
 	return err
-}
-
-// exportMarker is the key that makes a line a `dlq export` line
-// (dlq.ExportLine); its value is dlq.ExportVersion.
-const exportMarker = `"phonelookupExport"`
-
-// exportBody returns the body of a `dlq export` line, or a copy of line
-// itself. A line is an export line only when it is a JSON object with the
-// "phonelookupExport" key (exact case); its value must then be
-// dlq.ExportVersion and its "body" a string. Any other line is an event, as
-// events.Decode reads it, whatever other keys ("messageId", "body") it has:
-// process and consume read it the same way.
-func exportBody(line []byte) ([]byte, error) {
-	if !bytes.Contains(line, []byte(exportMarker)) {
-		return append([]byte(nil), line...), nil
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(line, &obj) != nil || obj[exportMarker[1:len(exportMarker)-1]] == nil {
-		return append([]byte(nil), line...), nil // not an object, or the key is nested: an event
-	}
-	var version int
-	if err := json.Unmarshal(obj["phonelookupExport"], &version); err != nil || version != dlq.ExportVersion {
-		return nil, fmt.Errorf("export line: phonelookupExport: want %d", dlq.ExportVersion)
-	}
-	var body string
-	if raw := obj["body"]; len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &body) != nil {
-		return nil, errors.New("export line: body: want a string")
-	}
-	return []byte(body), nil
 }

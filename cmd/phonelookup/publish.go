@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
@@ -17,22 +19,31 @@ type publishStats struct {
 	Failed int `json:"failed"`
 }
 
-func cmdPublish(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs := newFlags("publish", e, &c)
-	queue := fs.String("queue", defaultQueue, "queue NAME or URL")
-	files, err := parse(fs, args)
-	if err != nil {
-		return err
+func newPublishCmd(e proc) *cobra.Command {
+	var queue string
+	cmd := &cobra.Command{
+		Use:   "publish [FILE|-]...",
+		Short: "send JSON lines as SQS messages (SendMessageBatch)",
+		Long: `publish sends each JSON line of the files (standard input by default) as
+one SQS message. A line that is not a JSON object, or is over 256 KiB, is
+reported by its number and not sent. Exit 1 if a line was not sent.`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return runPublish(cmd.Context(), e, queue, files)
+		},
 	}
+	cmd.Flags().StringVar(&queue, "queue", defaultQueue, "queue NAME or URL")
+	return cmd
+}
+
+func runPublish(ctx context.Context, e proc, queue string, files []string) error {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	a, err := build(ctx, e, c)
+	a, err := build(ctx, e, tableFlags{})
 	if err != nil {
 		return err
 	}
-	url, err := queueURL(ctx, a.SQS, *queue)
+	url, err := queueURL(ctx, a.SQS, queue)
 	if err != nil {
 		return err
 	}

@@ -6,65 +6,75 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// reportCommands is the table of `phonelookup report`.
-func reportCommands() []command {
-	return []command{
-		{name: "shared", args: "[--min N] [--top N] [--segments N] [--reveal] [--caller NAME] [--json]",
-			summary: "the numbers linked to the most customers (masked unless --reveal, which is audited)", run: reportShared},
-	}
+// sharedOptions are the flags of report shared.
+type sharedOptions struct {
+	person   personFlags
+	min, top *int
+	segments *int
+	reveal   bool
+	asJSON   bool
 }
 
-func reportShared(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs := newFlags("report shared", e, &c)
-	minN := intFlag(fs, "min", 2, 1, 1<<30, "list numbers linked to at least N customers")
-	top := intFlag(fs, "top", 50, 0, 1<<30, "list at most N numbers (0: all)")
-	reveal := fs.Bool("reveal", false, "print the numbers in full (audited), not masked")
-	segments := intFlag(fs, "segments", 4, 1, dynamo.MaxSegments, "parallel Scan segments")
-	asJSON := fs.Bool("json", false, "print JSON")
-	caller := fs.String("caller", "", "who asks, for the audit line of --reveal (default: the OS user)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func newReportCmd(e proc) *cobra.Command {
+	var o sharedOptions
+	shared := &cobra.Command{
+		Use:   "shared",
+		Short: "the numbers linked to the most customers (masked unless --reveal, which is audited)",
+		Long: `report shared scans the index (parallel Scan, progress on stderr) and lists
+the phone numbers linked to the most customers, masked unless --reveal
+(audited). It counts the index items read, the links, and the items that are
+not links ("foreign") or have expired.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return reportShared(cmd.Context(), e, o) },
 	}
-	switch {
-	case len(pos) > 0:
-		return usagef("report shared takes no arguments")
-	}
+	fs := shared.Flags()
+	o.person.add(shared, " of --reveal")
+	o.min = intFlag(fs, "min", 2, 1, 1<<30, "list numbers linked to at least N customers")
+	o.top = intFlag(fs, "top", 50, 0, 1<<30, "list at most N numbers (0: all)")
+	o.segments = intFlag(fs, "segments", 4, 1, dynamo.MaxSegments, "parallel Scan segments")
+	fs.BoolVar(&o.reveal, "reveal", false, "print the numbers in full (audited), not masked")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	report := &cobra.Command{Use: "report COMMAND", Short: "reports for ops"}
+	report.AddCommand(shared)
+	return report
+}
+
+func reportShared(ctx context.Context, e proc, o sharedOptions) error {
 	who := ""
-	if *reveal {
-		if who, err = callerName(e, *caller); err != nil {
+	if o.reveal {
+		var err error
+		if who, err = callerName(e, o.person.caller); err != nil {
 			return err
 		}
 	}
-	a, err := build(ctx, e, c)
+	a, err := buildTable(ctx, e, o.person.table)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
 	p, progress := scanProgress(e, "report shared")
-	r, err := a.Store.SharedNumbers(ctx, *segments, *minN, progress)
+	r, err := a.Store.SharedNumbers(ctx, *o.segments, *o.min, progress)
 	p.Finish(r.Read, "items scanned")
 	if err != nil {
 		return err
 	}
-	if *top > 0 && len(r.Numbers) > *top {
-		r.Numbers = r.Numbers[:*top]
-	}
-	if *reveal {
-		audit(e).Str("command", "report shared").Str("caller", who).Int("numbers", len(r.Numbers)).
-			Msg("phone numbers revealed")
+	if *o.top > 0 && len(r.Numbers) > *o.top {
+		r.Numbers = r.Numbers[:*o.top]
 	}
 	show := lookup.MaskPhone
-	if *reveal {
+	if o.reveal {
+		audit(e).Str("command", "report shared").Str("caller", who).Int("numbers", len(r.Numbers)).
+			Msg("phone numbers revealed")
 		show = func(p string) string { return p }
 	}
-	return printShared(e, r, show, *asJSON)
+	return printShared(e, r, show, o.asJSON)
 }
 
 // printShared prints the report as JSON or as a table.
@@ -87,7 +97,7 @@ func printShared(e proc, r dynamo.SharedReport, show func(string) string, asJSON
 			Expired int   `json:"expired"`
 		}{rows, r.Links, r.Phones, r.Read, r.Foreign, r.Expired})
 	}
-	fmt.Fprintf(e.stdout, "%d link(s) over %d number(s); %d index item(s) read, %d not links, %d expired\n",
+	fmt.Fprintf(e.stdout, "%d link(s) over %d number(s); %d index item(s) read, %d foreign (not links), %d expired\n",
 		r.Links, r.Phones, r.Read, r.Foreign, r.Expired)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHONE\tCUSTOMERS")

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // The local server's limits.
@@ -19,21 +21,28 @@ const (
 	serveShutdownTimeout   = 10 * time.Second
 )
 
+func newServeCmd(e proc) *cobra.Command {
+	var c tableFlags
+	var addr string
+	var open bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "serve the find-by-phone HTTP API locally (no IAM: loopback only)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmdServe(cmd.Context(), e, c, &addr, &open)
+		},
+	}
+	addTableFlags(cmd.Flags(), &c)
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (loopback only, unless --allow-non-loopback)")
+	cmd.Flags().BoolVar(&open, "allow-non-loopback", false, "listen on a non-loopback address: anyone who reaches it can read and unlink, unauthenticated")
+	return cmd
+}
+
 // cmdServe serves the find-by-phone API on the configured table for local
 // work. There is no IAM here, so it listens on loopback unless told
 // otherwise.
-func cmdServe(ctx context.Context, e proc, args []string) error {
-	var c tableFlags
-	fs := newFlags("serve", e, &c)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback only, unless --allow-non-loopback)")
-	open := fs.Bool("allow-non-loopback", false, "listen on a non-loopback address: anyone who reaches it can read and unlink, unauthenticated")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("serve takes no arguments")
-	}
+func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *bool) error {
 	loopback, err := isLoopback(*addr)
 	if err != nil {
 		return usagef("--addr %q: %w", *addr, err)
@@ -41,7 +50,7 @@ func cmdServe(ctx context.Context, e proc, args []string) error {
 	if !loopback && !*open {
 		return usagef("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", *addr)
 	}
-	a, err := build(ctx, e, c)
+	a, err := buildTable(ctx, e, c)
 	if err != nil {
 		return err
 	}

@@ -152,6 +152,7 @@ func TestServe(t *testing.T) {
 func TestServeAddress(t *testing.T) {
 	t.Parallel()
 	getenv := cliEnv(t, emulator.UniqueName("serve"))
+	require.Equal(t, 0, runCLI(t, getenv, "setup").code, "setup") // serve checks the table first
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:8080"} {
 		r := runCLI(t, getenv, "serve", "--addr", addr)
 		assert.Equal(t, 2, r.code, "serve --addr %s", addr)

@@ -1,32 +1,46 @@
 package main
 
 import (
-	"context"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 )
 
-func cmdSetup(ctx context.Context, e proc, args []string) error {
+func newSetupCmd(e proc) *cobra.Command {
 	var c tableFlags
-	fs := newFlags("setup", e, &c)
-	queues := fs.Bool("queues", false, "also create the queue and its dead-letter queue")
 	var q queueOptions
+	var queues bool
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "create the table and its index (and the queues) where missing; never change what exists without --update",
+		Long: `setup creates the table and its index, and with --queues the queue and its
+dead-letter queue, where they are missing. An existing table is checked (its
+keys and index). An existing queue is left as it is: each attribute that
+differs from what setup would set is printed, and --update sets them (after
+printing them).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if q.dlq == "" {
+				q.dlq = q.name + dlqSuffix
+			}
+			return runSetup(cmd, e, c, queues, q)
+		},
+	}
+	fs := cmd.Flags()
+	addTableFlags(fs, &c)
+	fs.BoolVar(&queues, "queues", false, "also create the queue and its dead-letter queue")
 	fs.StringVar(&q.name, "queue", defaultQueue, "queue name (with --queues)")
 	fs.StringVar(&q.dlq, "dlq", "", "dead-letter queue name (default QUEUE-dlq)")
-	maxReceives := intFlag(fs, "max-receives", defaultMaxReceives, 1, 1000, "receives before SQS moves a message to the dead-letter queue")
-	visibility := intFlag(fs, "visibility-timeout", 30, 1, 43200, "queue visibility timeout in seconds (at least 6x the Lambda timeout on AWS)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("setup takes no arguments")
-	}
-	q.maxReceives, q.visibility = *maxReceives, *visibility
-	if q.dlq == "" {
-		q.dlq = q.name + dlqSuffix
-	}
+	q.maxReceives = intFlag(fs, "max-receives", defaultMaxReceives, 1, 1000, "receives before SQS moves a message to the dead-letter queue")
+	q.visibility = intFlag(fs, "visibility-timeout", 30, 1, 43200, "queue visibility timeout in seconds (at least 6x the Lambda timeout on AWS)")
+	fs.BoolVar(&q.update, "update", false, "set the attributes of existing queues that differ (printed first)")
+	return cmd
+}
+
+func runSetup(cmd *cobra.Command, e proc, c tableFlags, queues bool, q queueOptions) error {
+	ctx := cmd.Context()
 	a, err := build(ctx, e, c)
 	if err != nil {
 		return err
@@ -40,14 +54,8 @@ func cmdSetup(ctx context.Context, e proc, args []string) error {
 		state = "created"
 	}
 	fmt.Fprintf(e.stdout, "table %s (index %s): %s\n", a.Config.Table, a.Config.Index, state)
-	if !*queues {
+	if !queues {
 		return nil
 	}
-	url, dlqURL, err := setupQueues(ctx, a.SQS, q)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "queue %s: %s (maxReceiveCount %d, visibility %ds)\n", q.name, url, q.maxReceives, q.visibility)
-	fmt.Fprintf(e.stdout, "dead-letter queue %s: %s\n", q.dlq, dlqURL)
-	return nil
+	return setupQueues(ctx, a.SQS, q, e.stdout)
 }

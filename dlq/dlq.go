@@ -1,6 +1,9 @@
-// Package dlq holds the tools of `phonelookup dlq`: they inspect, export,
-// redrive and reprocess the messages of a dead-letter queue without losing
-// one, and redrive with SQS's own move task (Native).
+// Package dlq is the dead-letter capability: it describes a dead-lettered
+// message (the processor's verdict, what may be shown of it), filters,
+// inspects, exports (the export file's lines are written and read here),
+// redrives and reprocesses the messages of a dead-letter queue without
+// losing one, and redrives with SQS's own move task (Native). `phonelookup
+// dlq` gives it flags, progress bars and text.
 //
 // Every tool runs the same skeleton (Options.drain) over a
 // sqsengine.Lease: messages are received with a visibility timeout of at
@@ -21,7 +24,26 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
+)
+
+// Decider gives the pipeline's verdict on an event without writing anything
+// (its dry run); *consumer.Processor is the real one.
+type Decider interface {
+	DecideEvent(ev *events.OrderCommitted) consumer.Decision
+}
+
+// Pipeline runs messages through the pipeline, writing, and returns one
+// result per message in order; *consumer.Batch is the real one.
+type Pipeline interface {
+	Run(ctx context.Context, msgs []consumer.Message) []consumer.Result
+}
+
+var (
+	_ Decider  = (*consumer.Processor)(nil)
+	_ Pipeline = (*consumer.Batch)(nil)
 )
 
 // SQS is the part of the SQS client the tools use (a sqsengine.LeaseAPI and

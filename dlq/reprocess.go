@@ -22,9 +22,12 @@ type Reprocess struct {
 	QueueURL string
 	Filter   Filter
 	// Max: at most this many messages matching Filter are processed (0: all).
-	Max   int
-	Batch *consumer.Batch
-	Audit *Audit
+	Max int
+	// Processor gives each message's verdict (Describe), the reason Filter
+	// matches: the processor of Batch.
+	Processor Decider
+	Batch     Pipeline
+	Audit     *Audit
 	Options
 }
 
@@ -54,7 +57,7 @@ func (s *ReprocessSummary) detail() string {
 // or ctx is cancelled; a batch being processed when ctx is cancelled is
 // finished and its successes deleted.
 func (rp *Reprocess) Run(ctx context.Context) (ReprocessSummary, error) {
-	if rp.Batch == nil || rp.Batch.Processor == nil {
+	if rp.Batch == nil || rp.Processor == nil {
 		return ReprocessSummary{}, errors.New("reprocess: no processor")
 	}
 	run := &reprocessRun{Reprocess: rp, ctx: ctx}
@@ -79,7 +82,7 @@ func (run *reprocessRun) handle(lease *sqsengine.Lease, fresh, again []types.Mes
 	var msgs []consumer.Message
 	infos := map[string]Info{}
 	for _, m := range fresh {
-		info := Describe(run.Batch.Processor, m)
+		info := Describe(run.Processor, m)
 		if !run.Filter.Match(info) {
 			run.s.Filtered++
 			run.audit(ActionFiltered, info, "", "")

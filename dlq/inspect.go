@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
-	"github.com/phonelookup/phonelookup/internal/termtext"
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
@@ -41,7 +39,7 @@ type Inspect struct {
 	// Processor gives the verdict of a message (Describe): its dry run,
 	// what the consumer would do with it now; nothing is written. nil:
 	// DefaultProcessor.
-	Processor *consumer.Processor
+	Processor Decider
 	Samples   int // per group (default DefaultSamples)
 	Options
 }
@@ -136,7 +134,7 @@ func (g *grouping) add(dim, key string, s Sample) {
 
 // classify adds m to its group of every dimension, with the verdict of
 // proc's dry run.
-func (g *grouping) classify(proc *consumer.Processor, m types.Message) {
+func (g *grouping) classify(proc Decider, m types.Message) {
 	g.n++
 	info := Describe(proc, m)
 	verdict, phone := verdict(info)
@@ -155,7 +153,7 @@ func (g *grouping) classify(proc *consumer.Processor, m types.Message) {
 }
 
 // processor returns in.Processor, or the default one.
-func (in *Inspect) processor() (*consumer.Processor, error) {
+func (in *Inspect) processor() (Decider, error) {
 	if in.Processor != nil {
 		return in.Processor, nil
 	}
@@ -302,38 +300,4 @@ func sorted(m map[string]*Group) []Group {
 		return out[i].Key < out[j].Key
 	})
 	return out
-}
-
-// WriteText writes the report for a person.
-func (r Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
-		termtext.Escape(r.Queue), r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
-	if r.After != nil {
-		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
-	}
-	fmt.Fprintln(w)
-	for _, sec := range []struct {
-		title  string
-		groups []Group
-	}{
-		{"by reason", r.ByReason}, {"by source", r.BySource}, {"by envelope", r.ByEnvelope},
-		{"by error", r.ByError}, {"by origin", r.ByOrigin},
-	} {
-		fmt.Fprintf(w, "\n%s:\n", sec.title)
-		for _, g := range sec.groups {
-			var ss []string
-			for _, s := range g.Samples {
-				x := cmp.Or(s.EventID, "messageId "+s.MessageID)
-				if s.Phone != "" {
-					x += " " + s.Phone
-				}
-				ss = append(ss, x)
-			}
-			fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
-			if len(ss) > 0 {
-				fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
-			}
-			fmt.Fprintln(w)
-		}
-	}
 }

@@ -28,6 +28,22 @@ type Options struct {
 	Progress Progress
 }
 
+// Progress shows how a long run goes; the CLI's is a progress bar. Update
+// may be called often: an implementation throttles.
+type Progress interface {
+	// Update says done messages were handled so far; detail is a short
+	// summary of the counts.
+	Update(done int, detail string)
+	// Finish ends the display.
+	Finish(done int, detail string)
+}
+
+// nopProgress shows nothing.
+type nopProgress struct{}
+
+func (nopProgress) Update(int, string) {}
+func (nopProgress) Finish(int, string) {}
+
 // tool is what one tool does with the messages a drain hands it.
 type tool struct {
 	// want is how many messages to ask for next (0: enough).
@@ -59,7 +75,7 @@ func (o Options) drain(ctx context.Context, c SQS, url string, t tool) (Drained,
 	lease := &sqsengine.Lease{SQS: c, QueueURL: url, Visibility: o.Lease, WaitTime: o.WaitTime, EmptyReceives: o.EmptyReceives, Log: o.Log}
 	progress := o.Progress
 	if progress == nil {
-		progress = NopProgress{}
+		progress = nopProgress{}
 	}
 	lease.Start(ctx)
 	end, err := lease.Drain(ctx, t.want, func(fresh, again []types.Message) {

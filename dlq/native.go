@@ -166,7 +166,7 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 	}
 	progress := n.Progress
 	if progress == nil {
-		progress = NopProgress{}
+		progress = nopProgress{}
 	}
 	var started int64
 	var cancelDeadline time.Time

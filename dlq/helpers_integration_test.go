@@ -21,7 +21,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/internal/syncbuf"

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"golang.org/x/time/rate"
 
-	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/internal/termtext"
 )
@@ -51,7 +50,7 @@ type Redrive struct {
 	// Processor gives each message's verdict (Describe: its dry run, what
 	// the consumer would do with it now), the reason Filter matches. nil:
 	// DefaultProcessor.
-	Processor *consumer.Processor
+	Processor Decider
 	Options
 }
 
@@ -121,7 +120,7 @@ type redriveRun struct {
 	ctx     context.Context
 	s       RedriveSummary
 	send    *sqsengine.Sender
-	proc    *consumer.Processor
+	proc    Decider
 	lim     *rate.Limiter
 	matched int
 }

@@ -44,14 +44,14 @@ type Info struct {
 // decodes and the processor's dry run does not find it invalid.
 func (i Info) Valid() bool { return i.Reason == ReasonValid }
 
-// Describe gives the verdict of p's dry run (consumer.Processor.DecideEvent:
+// Describe gives the verdict of p's dry run (DecideEvent:
 // the decoder, the clock-skew bound, the product rule, the normaliser, the
 // sighting's validation, the ignored phones) on the body of m, writing
 // nothing: the verdict inspect reports and filters, redrive and reprocess
 // select on. For a message that does not decode, the identifiers are read
 // on a best-effort basis from the unwrapped object, so a filter on eventId
 // or orderId can still select it.
-func Describe(p *consumer.Processor, m types.Message) Info {
+func Describe(p Decider, m types.Message) Info {
 	body := []byte(aws.ToString(m.Body))
 	info := Info{MessageID: aws.ToString(m.MessageId)}
 	ev, env, err := events.Decode(body)

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phonelookup/phonelookup/cmd/internal/dlq"
+	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/lookup"
 )

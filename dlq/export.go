@@ -1,8 +1,10 @@
 package dlq
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -16,8 +18,8 @@ import (
 // export line carries.
 const ExportVersion = 1
 
-// ExportLine is one line of an export file. `phonelookup process` reads
-// such a line back as its body: a line is an export line only when it has
+// ExportLine is one line of an export file, which Export writes and
+// LineBody reads back as its body (what `phonelookup process` runs): a line is an export line only when it has
 // the "phonelookupExport" marker (any other line is an event), so that
 // process and consume cannot read one line two ways.
 type ExportLine struct {
@@ -102,4 +104,34 @@ func (ex *Export) Run(ctx context.Context) (ExportSummary, error) {
 	})
 	s.End, s.After = d.End, d.After
 	return s, err
+}
+
+// exportMarker is the key that makes a line a `dlq export` line
+// (ExportLine); its value is ExportVersion.
+const exportMarker = `"phonelookupExport"`
+
+// LineBody returns the body a line of a file of messages stands for (see
+// EachLine): the body of an export line, or a copy of line itself. A line
+// is an export line only when it is a JSON object with the
+// "phonelookupExport" key (exact case); its value must then be
+// ExportVersion and its "body" a string. Any other line is an event, as
+// events.Decode reads it, whatever other keys ("messageId", "body") it has:
+// process and consume read it the same way.
+func LineBody(line []byte) ([]byte, error) {
+	if !bytes.Contains(line, []byte(exportMarker)) {
+		return append([]byte(nil), line...), nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(line, &obj) != nil || obj[exportMarker[1:len(exportMarker)-1]] == nil {
+		return append([]byte(nil), line...), nil // not an object, or the key is nested: an event
+	}
+	var version int
+	if err := json.Unmarshal(obj["phonelookupExport"], &version); err != nil || version != ExportVersion {
+		return nil, fmt.Errorf("export line: phonelookupExport: want %d", ExportVersion)
+	}
+	var body string
+	if raw := obj["body"]; len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &body) != nil {
+		return nil, errors.New("export line: body: want a string")
+	}
+	return []byte(body), nil
 }

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/phonelookup/phonelookup/dlq"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
+)
+
+// The text report names every section, each group's count and key, and
+// samples by eventId (else messageId) with the masked phone; text from the
+// queue is escaped for the terminal.
+func TestWriteInspectText(t *testing.T) {
+	rep := dlq.Report{
+		Queue: "q-dlq", Inspected: 3, End: sqsengine.EndDrained, Before: sqsengine.Counts{Visible: 3},
+		After: &sqsengine.Counts{Visible: 3},
+		ByReason: []dlq.Group{
+			{Key: "invalid: order.id", Count: 2, Samples: []dlq.Sample{{MessageID: "m1", EventID: "evt-1"}, {MessageID: "m2"}}},
+			{Key: "valid: would link", Count: 1, Samples: []dlq.Sample{{MessageID: "m3", EventID: "evt-3", Phone: "+44********58"}}},
+		},
+		BySource: []dlq.Group{{Key: "graph\x1b[2Jql", Count: 3}},
+	}
+	var b bytes.Buffer
+	writeInspectText(&b, rep)
+	text := b.String()
+	for _, want := range []string{
+		"q-dlq: 3 messages inspected (drained); before: 3 visible, 0 in flight; after: 3 visible, 0 in flight\n",
+		"\nby reason:\n",
+		"     2  invalid: order.id  (e.g. evt-1, messageId m2)\n",
+		"     1  valid: would link  (e.g. evt-3 +44********58)\n",
+		"\nby origin:\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.NotContains(t, text, "\x1b", "escaped")
+}
