@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -43,48 +45,11 @@ func cmdImportLegacy(ctx context.Context, e proc, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	var mu sync.Mutex
-	var sum importSummary
-	sum.DryRun = *dryRun
-	count := func(f *int) { mu.Lock(); *f++; mu.Unlock() }
-	one := func(ctx context.Context, r dynamo.LegacyRecord) error {
-		phone, err := a.Phones.Normalize(r.Phone, *region)
-		switch {
-		case err != nil:
-			count(&sum.Unparseable)
-			mu.Lock()
-			fmt.Fprintf(e.stderr, "import-legacy: unparseable number %s (%v)\n", lookup.MaskPhone(r.Phone), errors.Unwrap(err))
-			mu.Unlock()
-			return nil
-		case a.Processor.Ignore[phone]:
-			count(&sum.Ignored)
-			return nil
-		case *dryRun:
-			_, err := a.Store.Get(ctx, r.CognitoID, phone)
-			if errors.Is(err, lookup.ErrNotFound) {
-				count(&sum.Imported)
-				return nil
-			}
-			if err == nil {
-				count(&sum.AlreadyLinked)
-			}
-			return err
-		}
-		out, err := a.Store.ImportLegacy(ctx, r.CognitoID, phone)
-		switch {
-		case errors.Is(err, lookup.ErrForgotten):
-			count(&sum.Forgotten)
-		case err != nil:
-			return err
-		case out == dynamo.Imported:
-			count(&sum.Imported)
-		default:
-			count(&sum.AlreadyLinked)
-		}
-		return nil
-	}
+	li := &legacyImport{a: a, stderr: e.stderr, region: *region}
+	li.sum.DryRun = *dryRun
 	p, progress := scanProgress(e, "import-legacy")
-	scan, err := a.Store.ScanLegacy(ctx, *segments, one, progress)
+	scan, err := a.Store.ScanLegacy(ctx, *segments, li.one, progress)
+	sum := li.sum
 	sum.Scanned, sum.Records, sum.Foreign = scan.Scanned, scan.Records, scan.Foreign
 	p.Finish(sum.Scanned, "items scanned")
 	if jerr := json.NewEncoder(e.stdout).Encode(sum); jerr != nil && err == nil {
@@ -92,6 +57,56 @@ func cmdImportLegacy(ctx context.Context, e proc, args []string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("import-legacy stopped (safe to run again): %w", err)
+	}
+	return nil
+}
+
+// legacyImport imports the legacy records the scan hands it, from
+// concurrent segments, and counts what it did.
+type legacyImport struct {
+	a      *app.App
+	stderr io.Writer
+	region string
+	mu     sync.Mutex // guards sum and stderr
+	sum    importSummary
+}
+
+func (li *legacyImport) count(f *int) { li.mu.Lock(); *f++; li.mu.Unlock() }
+
+// one imports one record (with DryRun, looks whether it would).
+func (li *legacyImport) one(ctx context.Context, r dynamo.LegacyRecord) error {
+	phone, err := li.a.Phones.Normalize(r.Phone, li.region)
+	switch {
+	case err != nil:
+		li.mu.Lock()
+		li.sum.Unparseable++
+		fmt.Fprintf(li.stderr, "import-legacy: unparseable number %s (%v)\n", lookup.MaskPhone(r.Phone), errors.Unwrap(err))
+		li.mu.Unlock()
+		return nil
+	case li.a.Processor.Ignore[phone]:
+		li.count(&li.sum.Ignored)
+		return nil
+	case li.sum.DryRun:
+		_, err := li.a.Store.Get(ctx, r.CognitoID, phone)
+		if errors.Is(err, lookup.ErrNotFound) {
+			li.count(&li.sum.Imported)
+			return nil
+		}
+		if err == nil {
+			li.count(&li.sum.AlreadyLinked)
+		}
+		return err
+	}
+	out, err := li.a.Store.ImportLegacy(ctx, r.CognitoID, phone)
+	switch {
+	case errors.Is(err, lookup.ErrForgotten):
+		li.count(&li.sum.Forgotten)
+	case err != nil:
+		return err
+	case out == dynamo.Imported:
+		li.count(&li.sum.Imported)
+	default:
+		li.count(&li.sum.AlreadyLinked)
 	}
 	return nil
 }
