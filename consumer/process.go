@@ -62,11 +62,6 @@ func (p *Processor) Process(ctx context.Context, body []byte) Result {
 	return p.write(ctx, p.Decide(body))
 }
 
-// ProcessEvent handles a decoded event.
-func (p *Processor) ProcessEvent(ctx context.Context, ev *events.OrderCommitted) Result {
-	return p.write(ctx, p.DecideEvent(ev))
-}
-
 // Decide runs one message body through the pipeline without writing: what
 // Process would do with it now. The Linker is not used. An invalid body's
 // result carries its eventId and order id when they are readable.

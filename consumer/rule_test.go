@@ -102,8 +102,8 @@ func TestPick(t *testing.T) {
 	}
 }
 
-// TestPickStruct runs the rule on events built directly, as a producer-side
-// caller of ProcessEvent would.
+// TestPickStruct runs the rule on events built directly, as a caller of
+// DecideEvent (the dead-letter tools) gives them.
 func TestPickStruct(t *testing.T) {
 	base := func(ft string) *events.OrderCommitted {
 		return &events.OrderCommitted{
