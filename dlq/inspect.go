@@ -161,13 +161,12 @@ func (in *Inspect) processor() (Decider, error) {
 }
 
 // verdict classifies a message by its Info (Describe: the processor's dry
-// run, nothing written): invalid (the field, consumer.InvalidReason: the
-// decoder's, or the processor's for an event it would refuse, like one dated
-// ahead of its clock), or what the pipeline would do with it now. phone is
-// the masked number.
+// run, nothing written), in the pipeline's words: "invalid: " and its
+// reason, or "valid: would link" or "valid: would skip (reason)", what the
+// pipeline would do with it now. phone is the masked number.
 func verdict(info Info) (verdict, phone string) {
 	if !info.Valid() {
-		return "invalid: " + info.Reason, ""
+		return string(consumer.Invalid) + ": " + info.Reason, ""
 	}
 	r := info.result
 	switch {
