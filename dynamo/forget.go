@@ -74,8 +74,9 @@ func (s *Store) deleteLinks(ctx context.Context, cognitoID string) (deleted int,
 			":u": str(userPrefix + cognitoID), ":p": str(phonePrefix),
 		},
 	}
-	for {
-		page, err := s.db.Query(ctx, in)
+	pages := dynamodb.NewQueryPaginator(s.db, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return deleted, fmt.Errorf("list links: %w", err)
 		}
@@ -90,11 +91,8 @@ func (s *Store) deleteLinks(ctx context.Context, cognitoID string) (deleted int,
 				deleted++
 			}
 		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return deleted, nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+	return deleted, nil
 }
 
 // Forgotten reports whether cognitoID was forgotten (strongly consistent).

@@ -25,9 +25,6 @@ const (
 	maxLegacyPhone = 64 // longer "numbers as typed" are not phone numbers
 )
 
-// MaxSegments bounds the parallel scans' segments.
-const MaxSegments = 64
-
 // LegacyRecord is a legacy lookup record: pk phone#<Phone as typed>, sk
 // v0_UserPhone, pk2 phone_user#<CognitoID>, sk2 v0_UserPhoneLookUp.
 type LegacyRecord struct {
@@ -118,45 +115,6 @@ func (s *Store) ScanLegacy(ctx context.Context, segments int, fn func(context.Co
 	return sum, err
 }
 
-// parallelScan runs in as segments parallel Scan segments, calling page for
-// each page. The first error cancels the others.
-func (s *Store) parallelScan(ctx context.Context, in *dynamodb.ScanInput, segments int, page func(context.Context, *dynamodb.ScanOutput) error) error {
-	if segments < 1 || segments > MaxSegments {
-		return fmt.Errorf("segments %d: want 1 to %d", segments, MaxSegments)
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	for seg := range segments {
-		seg := int32(seg)
-		wg.Go(func() {
-			sin := *in
-			if segments > 1 {
-				sin.Segment, sin.TotalSegments = aws.Int32(seg), aws.Int32(int32(segments))
-			}
-			for {
-				out, err := s.db.Scan(ctx, &sin)
-				if err == nil {
-					err = page(ctx, out)
-				}
-				if err != nil {
-					cancel(fmt.Errorf("scan segment %d: %w", seg, err))
-					return
-				}
-				if len(out.LastEvaluatedKey) == 0 {
-					return
-				}
-				sin.ExclusiveStartKey = out.LastEvaluatedKey
-			}
-		})
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
-		return err
-	}
-	return nil
-}
-
 // ImportOutcome is what ImportLegacy did.
 type ImportOutcome string
 
@@ -180,54 +138,41 @@ func (s *Store) ImportLegacy(ctx context.Context, cognitoID, phone string) (Impo
 	if err := lookup.ValidatePhone(phone); err != nil {
 		return "", err
 	}
-	fail := func(err error) (ImportOutcome, error) {
+	outcome := Imported
+	_, err := s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, _ bool) (*dynamodb.UpdateItemInput, error) {
+		switch {
+		case old == nil: // the first write, or deleted in between (a forget, a TTL): create
+			outcome = Imported
+			return s.legacyCreate(cognitoID, phone), nil
+		case slices.Contains(old.Via, lookup.ViaLegacy) && slices.Contains(old.Sources, lookup.ViaLegacy):
+			outcome = AlreadyLinked
+			return nil, nil
+		}
+		outcome = AlreadyLinked
+		return s.legacyMark(cognitoID, phone), nil
+	})
+	if err == nil {
+		// Every outcome checks, an already imported link too: it may come
+		// from a run whose check after creating the item failed (imports
+		// are rare; a read is cheap).
+		err = s.checkForgotten(ctx, cognitoID, phone)
+	}
+	if err != nil {
 		return "", fmt.Errorf("import %s: %w", lookup.MaskPhone(phone), err)
 	}
-	for range maxAttempts {
-		_, err := s.db.UpdateItem(ctx, s.legacyCreate(cognitoID, phone))
-		if err == nil {
-			if err := s.checkForgotten(ctx, cognitoID, phone); err != nil {
-				return fail(err)
-			}
-			return Imported, nil
-		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return fail(err)
-		}
-		old, err := s.itemOnFailure(ctx, ccf.Item, cognitoID, phone)
-		if err != nil {
-			return fail(err)
-		}
-		if old == nil {
-			continue // deleted in between (a forget, a TTL): create again
-		}
-		if slices.Contains(old.Via, lookup.ViaLegacy) && slices.Contains(old.Sources, lookup.ViaLegacy) {
-			// Already imported: maybe by a run whose check after creating
-			// the item failed. Check again (imports are rare; a read is cheap).
-			if err := s.checkForgotten(ctx, cognitoID, phone); err != nil {
-				return fail(err)
-			}
-			return AlreadyLinked, nil
-		}
-		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                 &s.table,
-			Key:                       linkKey(cognitoID, phone),
-			UpdateExpression:          aws.String("ADD sources :l, via :l"),
-			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":l": strSet(lookup.ViaLegacy)},
-		})
-		if err == nil {
-			if err := s.checkForgotten(ctx, cognitoID, phone); err != nil {
-				return fail(err)
-			}
-			return AlreadyLinked, nil
-		}
-		if !errors.As(err, &ccf) {
-			return fail(err)
-		}
+	return outcome, nil
+}
+
+// legacyMark is the conditional write adding legacy to the via and sources
+// of an existing link.
+func (s *Store) legacyMark(cognitoID, phone string) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       linkKey(cognitoID, phone),
+		UpdateExpression:          aws.String("ADD sources :l, via :l"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":l": strSet(lookup.ViaLegacy)},
 	}
-	return fail(fmt.Errorf("still contended after %d conditional writes", maxAttempts))
 }
 
 // legacyCreate is the conditional write creating a legacy link.

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,10 +27,6 @@ const (
 	userPrefix  = "phone_user#"
 	phonePrefix = "phone#"
 )
-
-// maxAttempts bounds the conditional writes for one sighting or unlink when
-// concurrent writers keep changing the item under it.
-const maxAttempts = 10
 
 // DynamoDB is the part of the DynamoDB client the store uses.
 type DynamoDB interface {
@@ -106,70 +101,38 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 	}
 	k := seenKey{lookup.FormatTime(sg.OccurredAt), sg.OrderID}
 	st := stepNewest
-	ttl := s.expiry(sg.OccurredAt)
-	checked := false
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if st == stepNone {
-			return lookup.Unchanged, nil
+	out, err := s.conditionalWrite(ctx, sg.CognitoID, sg.Phone, func(old *lookup.Link, read bool) (*dynamodb.UpdateItemInput, error) {
+		ttl := s.expiry(sg.OccurredAt)
+		if read {
+			st, ttl = plan(old, sg, k), ttlAfter(old, ttl)
 		}
-		in := s.linkUpdate(sg, k, st, ttl)
-		out, err := s.db.UpdateItem(ctx, in)
-		if err == nil {
-			if st == stepNewest && len(out.Attributes) == 0 {
-				// A new item: the customer may have been forgotten.
-				if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
-					return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
-				}
-				return lookup.Linked, nil
-			}
-			if st == stepNewest && out.Attributes["pk2"] == nil {
-				return lookup.Linked, nil
-			}
-			return lookup.Refreshed, nil
-		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
-		}
-		old, err := s.itemOnFailure(ctx, ccf.Item, sg.CognitoID, sg.Phone)
-		if err != nil {
-			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
-		}
-		st = plan(old, sg, k)
-		ttl = ttlAfter(old, s.expiry(sg.OccurredAt))
-		if old != nil && st == stepNone && !checked {
+		if read && old != nil && st == stepNone {
 			// The sighting is already part of the link: this event may be
 			// the one that created the item and failed before its check (a
 			// read error, a deadline, a crash), whatever other sightings
 			// moved first or last since. Check now; only redeliveries pay.
-			checked = true
-			if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
-				return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
-			}
+			return nil, s.checkForgotten(ctx, sg.CognitoID, sg.Phone)
 		}
-	}
-	return "", fmt.Errorf("link %s: still contended after %d conditional writes", lookup.MaskPhone(sg.Phone), maxAttempts)
-}
-
-// itemOnFailure returns the item a failed condition saw: from the error where
-// the store returns it (ReturnValuesOnConditionCheckFailure), else by a
-// consistent read.
-func (s *Store) itemOnFailure(ctx context.Context, item map[string]types.AttributeValue, cognitoID, phone string) (*lookup.Link, error) {
-	if len(item) == 0 {
-		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName:      &s.table,
-			Key:            linkKey(cognitoID, phone),
-			ConsistentRead: aws.Bool(true),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read after failed condition: %w", err)
+		if st == stepNone {
+			return nil, nil
 		}
-		item = out.Item
+		return s.linkUpdate(sg, k, st, ttl), nil
+	})
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+	case out == nil:
+		return lookup.Unchanged, nil
+	case st == stepNewest && len(out.Attributes) == 0:
+		// A new item: the customer may have been forgotten.
+		if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
+			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+		}
+		return lookup.Linked, nil
+	case st == stepNewest && out.Attributes["pk2"] == nil:
+		return lookup.Linked, nil
 	}
-	if len(item) == 0 {
-		return nil, nil
-	}
-	return s.parseLink(item)
+	return lookup.Refreshed, nil
 }
 
 // The gate attribute is the key a sighting must exceed to become the latest
@@ -191,82 +154,96 @@ func unlinkGate(at string) string { return at + "$" }
 // configurable, is #ttl. ttl > 0 is the TTL to set in a step that moves
 // lastSeenAt, in the same request, guarded so that it never moves backwards.
 func (s *Store) linkUpdate(sg lookup.Sighting, k seenKey, st step, ttl int64) *dynamodb.UpdateItemInput {
-	vals := map[string]types.AttributeValue{
-		":src": strSet(sg.Source),
-		":via": strSet(sg.Via),
-	}
-	var set, remove []string
-	var cond string
-	latest := func() {
-		set = append(set, "lastSeenAt = :t", "lastOrderId = :o", "normVersion = :nv")
-		vals[":t"], vals[":o"], vals[":nv"] = str(k.at), str(k.orderID), str(lookup.NormVersion)
-		if sg.Brand != "" {
-			set = append(set, "brand = :b")
-			vals[":b"] = str(sg.Brand)
-		} else {
-			remove = append(remove, "brand")
-		}
-	}
-	switch st {
-	case stepNewest:
-		latest()
-		set = append(set, "gate = :k",
-			"firstSeenAt = if_not_exists(firstSeenAt, :t)", "firstOrderId = if_not_exists(firstOrderId, :o)",
-			"pk2 = :pk2", "sk2 = :sk2")
-		vals[":k"] = str(gateKey(k))
-		vals[":pk2"] = str(phonePrefix + sg.Phone)
-		vals[":sk2"] = str(userPrefix + sg.CognitoID)
-		cond = "attribute_not_exists(pk) OR gate < :k"
-		if ttl > 0 {
-			cond = "attribute_not_exists(pk) OR (gate < :k AND NOT #ttl > :e)"
-		}
-	case stepLast:
-		latest()
-		// A legacy link has no first order yet.
-		set = append(set, "firstSeenAt = if_not_exists(firstSeenAt, :t)", "firstOrderId = if_not_exists(firstOrderId, :o)")
-		vals[":k"] = str(gateKey(k))
-		cond = "gate > :k AND (lastSeenAt < :t OR (lastSeenAt = :t AND lastOrderId < :o))"
-		if ttl > 0 {
-			cond += " AND NOT #ttl > :e"
-		}
-	case stepFirst:
-		set = append(set, "firstSeenAt = :t", "firstOrderId = :o")
-		vals[":t"], vals[":o"] = str(k.at), str(k.orderID)
-		cond = "firstSeenAt > :t OR (firstSeenAt = :t AND firstOrderId > :o)"
-	case stepBrand:
-		set = append(set, "brand = :b")
-		vals[":t"], vals[":o"], vals[":b"] = str(k.at), str(k.orderID), str(sg.Brand)
-		cond = "lastSeenAt = :t AND lastOrderId = :o AND (attribute_not_exists(brand) OR brand < :b)"
-	case stepSets:
-		cond = "attribute_exists(pk)"
-	}
+	e := linkStep(sg, k, st, ttl)
 	var names map[string]string
 	if ttl > 0 && (st == stepNewest || st == stepLast) {
-		set = append(set, "#ttl = :e")
-		vals[":e"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ttl, 10)}
+		e.set = append(e.set, "#ttl = :e")
+		e.vals[":e"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ttl, 10)}
 		names = map[string]string{"#ttl": s.ttlAttribute()}
 	}
 	var expr []string
-	if len(set) > 0 {
-		expr = append(expr, "SET "+strings.Join(set, ", "))
+	if len(e.set) > 0 {
+		expr = append(expr, "SET "+strings.Join(e.set, ", "))
 	}
-	if len(remove) > 0 {
-		expr = append(expr, "REMOVE "+strings.Join(remove, ", "))
+	if len(e.remove) > 0 {
+		expr = append(expr, "REMOVE "+strings.Join(e.remove, ", "))
 	}
 	expr = append(expr, "ADD sources :src, via :via")
 	in := &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
 		Key:                                 linkKey(sg.CognitoID, sg.Phone),
 		UpdateExpression:                    aws.String(strings.Join(expr, " ")),
-		ConditionExpression:                 aws.String(cond),
+		ConditionExpression:                 aws.String(e.cond),
 		ExpressionAttributeNames:            names,
-		ExpressionAttributeValues:           vals,
+		ExpressionAttributeValues:           e.vals,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if st == stepNewest {
 		in.ReturnValues = types.ReturnValueAllOld
 	}
 	return in
+}
+
+// linkExpr gathers the parts of a link write's expressions.
+type linkExpr struct {
+	set, remove []string
+	cond        string
+	vals        map[string]types.AttributeValue
+}
+
+// latest sets the attributes of the latest sighting: sg, at k.
+func (e *linkExpr) latest(sg lookup.Sighting, k seenKey) {
+	e.set = append(e.set, "lastSeenAt = :t", "lastOrderId = :o", "normVersion = :nv")
+	e.vals[":t"], e.vals[":o"], e.vals[":nv"] = str(k.at), str(k.orderID), str(lookup.NormVersion)
+	if sg.Brand != "" {
+		e.set = append(e.set, "brand = :b")
+		e.vals[":b"] = str(sg.Brand)
+	} else {
+		e.remove = append(e.remove, "brand")
+	}
+}
+
+// linkStep returns the expressions of step st for sighting sg (key k),
+// but for the TTL's own SET, which linkUpdate adds.
+func linkStep(sg lookup.Sighting, k seenKey, st step, ttl int64) linkExpr {
+	e := linkExpr{vals: map[string]types.AttributeValue{
+		":src": strSet(sg.Source),
+		":via": strSet(sg.Via),
+	}}
+	switch st {
+	case stepNewest:
+		e.latest(sg, k)
+		e.set = append(e.set, "gate = :k",
+			"firstSeenAt = if_not_exists(firstSeenAt, :t)", "firstOrderId = if_not_exists(firstOrderId, :o)",
+			"pk2 = :pk2", "sk2 = :sk2")
+		e.vals[":k"] = str(gateKey(k))
+		e.vals[":pk2"] = str(phonePrefix + sg.Phone)
+		e.vals[":sk2"] = str(userPrefix + sg.CognitoID)
+		e.cond = "attribute_not_exists(pk) OR gate < :k"
+		if ttl > 0 {
+			e.cond = "attribute_not_exists(pk) OR (gate < :k AND NOT #ttl > :e)"
+		}
+	case stepLast:
+		e.latest(sg, k)
+		// A legacy link has no first order yet.
+		e.set = append(e.set, "firstSeenAt = if_not_exists(firstSeenAt, :t)", "firstOrderId = if_not_exists(firstOrderId, :o)")
+		e.vals[":k"] = str(gateKey(k))
+		e.cond = "gate > :k AND (lastSeenAt < :t OR (lastSeenAt = :t AND lastOrderId < :o))"
+		if ttl > 0 {
+			e.cond += " AND NOT #ttl > :e"
+		}
+	case stepFirst:
+		e.set = append(e.set, "firstSeenAt = :t", "firstOrderId = :o")
+		e.vals[":t"], e.vals[":o"] = str(k.at), str(k.orderID)
+		e.cond = "firstSeenAt > :t OR (firstSeenAt = :t AND firstOrderId > :o)"
+	case stepBrand:
+		e.set = append(e.set, "brand = :b")
+		e.vals[":t"], e.vals[":o"], e.vals[":b"] = str(k.at), str(k.orderID), str(sg.Brand)
+		e.cond = "lastSeenAt = :t AND lastOrderId = :o AND (attribute_not_exists(brand) OR brand < :b)"
+	case stepSets:
+		e.cond = "attribute_exists(pk)"
+	}
+	return e
 }
 
 // Unlink hides the link between cognitoID and phone (E.164) from FindByPhone
@@ -287,25 +264,16 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) (err error)
 		return err
 	}
 	now := lookup.FormatTime(s.Now())
-	var old *lookup.Link // nil: the first, optimistic write
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		_, err := s.db.UpdateItem(ctx, s.unlinkUpdate(cognitoID, phone, now, old))
-		if err == nil {
-			return nil
+	_, err = s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, read bool) (*dynamodb.UpdateItemInput, error) {
+		if read && old == nil {
+			return nil, lookup.ErrNotFound
 		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
-		}
-		old, err = s.itemOnFailure(ctx, ccf.Item, cognitoID, phone)
-		if err != nil {
-			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
-		}
-		if old == nil {
-			return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), lookup.ErrNotFound)
-		}
+		return s.unlinkUpdate(cognitoID, phone, now, old), nil
+	})
+	if err != nil {
+		return fmt.Errorf("unlink %s: %w", lookup.MaskPhone(phone), err)
 	}
-	return fmt.Errorf("unlink %s: still contended after %d conditional writes", lookup.MaskPhone(phone), maxAttempts)
+	return nil
 }
 
 // unlinkUpdate builds Unlink's conditional write: unlinkedAt = now and gate =
@@ -425,11 +393,17 @@ func (s *Store) ListByCustomer(ctx context.Context, cognitoID string) (_ []looku
 // query reads the pages of in into f, at most maxItems items (0: all),
 // skipping (and logging by key prefix) items that are not links.
 func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, maxItems int, f *lookup.Found) error {
-	for {
-		if maxItems > 0 {
-			in.Limit = aws.Int32(int32(min(maxItems-f.Read, 1000)))
+	var db dynamodb.QueryAPIClient = s.db
+	if maxItems > 0 {
+		db = readCap{db: s.db, max: maxItems, f: f}
+	}
+	pages := dynamodb.NewQueryPaginator(db, in)
+	for pages.HasMorePages() {
+		if maxItems > 0 && f.Read >= maxItems {
+			f.Truncated = true
+			return nil
 		}
-		page, err := s.db.Query(ctx, in)
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return err
 		}
@@ -450,13 +424,21 @@ func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, maxItems int
 			}
 			f.Links = append(f.Links, *l)
 		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return nil
-		}
-		if maxItems > 0 && f.Read >= maxItems {
-			f.Truncated = true
-			return nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+	return nil
+}
+
+// readCap is the Query client of a read capped at max items: each page asks
+// for what is left of the cap (f.Read so far), and at most 1000 items, so
+// that the paginator's pages together read at most max.
+type readCap struct {
+	db  dynamodb.QueryAPIClient
+	max int
+	f   *lookup.Found
+}
+
+func (c readCap) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	page := *in
+	page.Limit = aws.Int32(int32(min(c.max-c.f.Read, 1000)))
+	return c.db.Query(ctx, &page, optFns...)
 }
