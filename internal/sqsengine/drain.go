@@ -51,14 +51,7 @@ func (l *Lease) Drain(ctx context.Context, want func() int, handle func(fresh, a
 	if l.stop == nil {
 		return "", errors.New("lease not started")
 	}
-	emptyLimit := l.EmptyReceives
-	if emptyLimit <= 0 {
-		emptyLimit = DefaultEmptyReceives
-	}
-	wait := l.WaitTime
-	if wait <= 0 {
-		wait = DefaultWaitTime
-	}
+	emptyLimit, wait := l.drainLimits()
 	empties, confirmations, errs := 0, 0, 0
 	for {
 		if ctx.Err() != nil {
@@ -93,23 +86,46 @@ func (l *Lease) Drain(ctx context.Context, want func() int, handle func(fresh, a
 		if empties < emptyLimit {
 			continue
 		}
-		c, err := QueueCounts(ctx, l.SQS, l.QueueURL)
-		if err != nil {
-			if ctx.Err() != nil {
-				return EndInterrupted, nil
-			}
-			return "", err
-		}
-		if c.Delayed == 0 && drained(c, l.Held()) {
-			return EndDrained, nil
-		}
-		if confirmations++; confirmations >= maxConfirmations {
-			l.Log.Warn().Int("visible", c.Visible).Int("inFlight", c.InFlight).Int("delayed", c.Delayed).Int("held", l.Held()).
-				Msg("receives come back empty but the queue still counts messages; stopping here, run again for the rest")
-			return EndUnconfirmed, nil
+		if end, err := l.confirmDrained(ctx, &confirmations); end != "" || err != nil {
+			return end, err
 		}
 		empties = 0
 	}
+}
+
+// drainLimits is the number of empty receives in a row that ends a drain
+// and the receive wait, defaults applied.
+func (l *Lease) drainLimits() (int, time.Duration) {
+	emptyLimit, wait := l.EmptyReceives, l.WaitTime
+	if emptyLimit <= 0 {
+		emptyLimit = DefaultEmptyReceives
+	}
+	if wait <= 0 {
+		wait = DefaultWaitTime
+	}
+	return emptyLimit, wait
+}
+
+// confirmDrained reads the queue's counts after a run of empty receives: it
+// ends the drain ("" goes on) when the queue holds nothing beyond the lease,
+// or after maxConfirmations runs that the counts contradict.
+func (l *Lease) confirmDrained(ctx context.Context, confirmations *int) (DrainEnd, error) {
+	c, err := QueueCounts(ctx, l.SQS, l.QueueURL)
+	if err != nil {
+		if ctx.Err() != nil {
+			return EndInterrupted, nil
+		}
+		return "", err
+	}
+	if c.Delayed == 0 && drained(c, l.Held()) {
+		return EndDrained, nil
+	}
+	if *confirmations++; *confirmations >= maxConfirmations {
+		l.Log.Warn().Int("visible", c.Visible).Int("inFlight", c.InFlight).Int("delayed", c.Delayed).Int("held", l.Held()).
+			Msg("receives come back empty but the queue still counts messages; stopping here, run again for the rest")
+		return EndUnconfirmed, nil
+	}
+	return "", nil
 }
 
 // receiveFailed handles a failed receive of Drain: it ends the drain when
