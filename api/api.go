@@ -60,7 +60,7 @@ const (
 type Options struct {
 	Store  Store
 	Phones Normalizer
-	// Audit receives one line per request (see the README's audit section).
+	// Audit receives one line per request (see docs/ADMIN-API.md).
 	Audit zerolog.Logger
 	// MaxRead is the number of index items a search reads at most
 	// (0: DefaultMaxRead).

@@ -169,7 +169,7 @@ func drain(t *testing.T, url string) []types.Message {
 		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: &url, MaxNumberOfMessages: 10, VisibilityTimeout: 30,
 			MessageAttributeNames: []string{"All"},
-			//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see README)
+			//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see docs/DESIGN.md)
 			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll},
 		})
 		require.NoError(t, err)

@@ -18,7 +18,7 @@ import (
 // package wrote (a foreign or legacy item of a shared table, or a damaged one).
 var errNotLink = errors.New("not a link")
 
-// item is a link as stored (see the README's table layout).
+// item is a link as stored (see docs/DESIGN.md, the table).
 type item struct {
 	PK           string   `dynamodbav:"pk"`
 	SK           string   `dynamodbav:"sk"`

@@ -501,7 +501,7 @@ func TestTemplateProducerRolePatterns(t *testing.T) {
 	}
 }
 
-// TestLeadingKeysOnTheIndexDocumented: the template's comment, the README and
+// TestLeadingKeysOnTheIndexDocumented: the template's comment, docs/DESIGN.md and
 // this package say the same about the index Query and dynamodb:LeadingKeys:
 // not restricted by it here, how to tighten it; none claims the key "does not
 // apply" to an index or that an index Query "is checked against" pk2, which
@@ -509,7 +509,7 @@ func TestTemplateProducerRolePatterns(t *testing.T) {
 func TestLeadingKeysOnTheIndexDocumented(t *testing.T) {
 	tpl, err := os.ReadFile(templatePath)
 	require.NoError(t, err)
-	readme, err := os.ReadFile("../../README.md")
+	design, err := os.ReadFile("../../docs/DESIGN.md")
 	require.NoError(t, err)
 	self, err := os.ReadFile("lifecycle_template_test.go")
 	require.NoError(t, err)
@@ -517,7 +517,7 @@ func TestLeadingKeysOnTheIndexDocumented(t *testing.T) {
 	flat := func(b []byte) string { // comment markers, backquotes and line breaks out
 		return strings.Join(strings.Fields(strings.ReplaceAll(comment.ReplaceAllString(string(b), " "), "`", "")), " ")
 	}
-	for name, text := range map[string]string{"deploy/template.yaml": flat(tpl), "README.md": flat(readme)} {
+	for name, text := range map[string]string{"deploy/template.yaml": flat(tpl), "docs/DESIGN.md": flat(design)} {
 		for _, want := range []string{"is not restricted by dynamodb:LeadingKeys", "phone#*", "staging account"} {
 			assert.True(t, strings.Contains(text, want), "%s says %q", name, want)
 		}

@@ -34,7 +34,7 @@ const (
 	// EndInterrupted: the context was cancelled.
 	EndInterrupted DrainEnd = "interrupted"
 	// EndUnconfirmed: receives kept coming back empty while the counts
-	// still showed visible messages (see the README on local-aws-sqs).
+	// still showed visible messages (see docs/DESIGN.md on local-aws-sqs).
 	EndUnconfirmed DrainEnd = "unconfirmed"
 	// EndInFlightLimit: SQS refused to hand out more in-flight messages.
 	EndInFlightLimit DrainEnd = "in-flight-limit"

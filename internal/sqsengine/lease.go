@@ -172,13 +172,13 @@ func (l *Lease) Receive(ctx context.Context, n int, wait time.Duration) (fresh, 
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		// The deprecated name too: SQS still accepts it ("supported for
 		// backward compatibility") and local-aws-sqs honours only it.
-		//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see README)
+		//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see docs/DESIGN.md)
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll},
 	}
 	if l.ReceiveCountOnly {
 		in.MessageAttributeNames = nil
 		in.MessageSystemAttributeNames = []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount}
-		//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see README)
+		//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see docs/DESIGN.md)
 		in.AttributeNames = []types.QueueAttributeName{types.QueueAttributeName(types.MessageSystemAttributeNameApproximateReceiveCount)}
 	}
 	out, err := l.SQS.ReceiveMessage(ctx, in)

@@ -132,7 +132,7 @@ func TestSendFIFOAttributes(t *testing.T) {
 	}
 	out, err := client().ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 		QueueUrl: &url, MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"},
-		//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see README)
+		//lint:ignore SA1019 local-aws-sqs honours only the deprecated AttributeNames; SQS accepts both (see docs/DESIGN.md)
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll},
 	})
 	require.NoError(t, err)
