@@ -5,7 +5,7 @@
 //
 // One item per (customer, phone) link: pk = phone_user#<cognitoId>,
 // sk = phone#<E.164>; while the link is active, pk2 = phone#<E.164> and
-// sk2 = phone_user#<cognitoId> put it in the index that search queries. The
+// sk2 = phone_user#<cognitoId> put it in the index that search queries.
 // docs/DESIGN.md's table section documents every attribute.
 //
 // The package also holds the rest of a link's life. Forget (forget.go) erases
