@@ -39,15 +39,16 @@ type file struct {
 	contentType string
 }
 
-// New returns the console's handler: GET (and HEAD) of /, /console/console.js
-// and /console/console.css; any other path under /console/ is 404.
+// New returns the console's handler: GET (and HEAD) of /, and of
+// console.js, console.css and icon.svg under /console/; any other path
+// under /console/ is 404.
 func New(o Options) (http.Handler, error) {
 	page, err := renderPage(o)
 	if err != nil {
 		return nil, err
 	}
 	files := map[string]file{"/": {page, "text/html; charset=utf-8"}}
-	for name, ct := range map[string]string{"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"} {
+	for name, ct := range map[string]string{"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8", "icon.svg": "image/svg+xml"} {
 		b, err := static.ReadFile("static/" + name)
 		if err != nil {
 			return nil, err

@@ -40,6 +40,7 @@ func TestFiles(t *testing.T) {
 		{"HEAD", "/", 200, "text/html; charset=utf-8"},
 		{"GET", "/console/console.js", 200, "text/javascript; charset=utf-8"},
 		{"GET", "/console/console.css", 200, "text/css; charset=utf-8"},
+		{"GET", "/console/icon.svg", 200, "image/svg+xml"},
 		{"GET", "/console/index.html", 404, "text/plain; charset=utf-8"},
 		{"GET", "/console/", 404, "text/plain; charset=utf-8"},
 		{"POST", "/", 405, "text/plain; charset=utf-8"},
