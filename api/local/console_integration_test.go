@@ -4,7 +4,7 @@ package local_test
 
 import (
 	"context"
-		"net/http"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
