@@ -70,3 +70,6 @@ echo
 echo "(the server's audit lines, one per request:)"
 grep '"audit"' "$log"
 tail -n 1 "$log"
+echo
+echo "The support console (docs/CONSOLE.md) is served by phonelookup serve at http://<its address>/:"
+echo "run \`make dev\` to keep the emulators and serve running, then open http://127.0.0.1:8080/"

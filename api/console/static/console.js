@@ -159,7 +159,7 @@ function selection(a) {
       "More customers have this number than are shown here (most recently seen first).") : null,
     el("table", { class: "list" },
       el("caption", {}, "Customers with " + a.phone + ", most recently seen first"),
-      el("thead", {}, el("tr", {}, ["Customer", "Last order", "Last seen", "Brand", "Sources", "Via", "Record"]
+      el("thead", {}, el("tr", {}, ["Customer", "Last order", "Last order date", "Brand", "Sources", "Via", "Record"]
         .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, rows)));
 }
