@@ -35,15 +35,22 @@ import (
 )
 
 // faultyStore is the real store, made to throttle (lookup.ErrBusy, as
-// dynamo.Store answers a throttled call) while busy is set.
+// dynamo.Store answers a throttled call) while busy is set, and to answer
+// a search of the number slow holds late.
 type faultyStore struct {
 	*dynamo.Store
 	busy atomic.Bool
+	slow atomic.Value // string: the E.164 whose searches take slowFor
 }
+
+const slowFor = 1500 * time.Millisecond
 
 func (s *faultyStore) Search(ctx context.Context, phone string, maxItems int) (lookup.Found, error) {
 	if s.busy.Load() {
 		return lookup.Found{}, fmt.Errorf("search: %w", lookup.ErrBusy)
+	}
+	if slow, _ := s.slow.Load().(string); slow == phone {
+		time.Sleep(slowFor)
 	}
 	return s.Store.Search(ctx, phone, maxItems)
 }

@@ -34,6 +34,7 @@ func TestConsole(t *testing.T) {
 	t.Run("unlink", func(t *testing.T) { unlink(t, tab(t, browser), s) })
 	t.Run("store busy", func(t *testing.T) { storeBusy(t, tab(t, browser), s) })
 	t.Run("lost connection", func(t *testing.T) { lostConnection(t, tab(t, browser), s) })
+	t.Run("stale answer", func(t *testing.T) { staleAnswer(t, tab(t, browser), s) })
 	t.Run("keyboard only", func(t *testing.T) { keyboardOnly(t, tab(t, browser), s) })
 	t.Run("attacks", func(t *testing.T) { attacks(t, tab(t, browser), s) })
 }
@@ -227,6 +228,20 @@ func lostConnection(t *testing.T, ctx context.Context, s *site) {
 	state(t, ctx, "11-lost-connection")
 	s.drop.Store(false)
 	require.NoError(t, chromedp.Do(ctx, click("button", "Retry"), visible("link", "user-b")))
+}
+
+// staleAnswer: a search answered after a later one was asked never shows.
+func staleAnswer(t *testing.T, ctx context.Context, s *site) {
+	s.store.slow.Store(ukPhone)
+	defer s.store.slow.Store("")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.base+"/"), search("+44 20 7946 0958")))
+	waitText(t, ctx, "Searching")
+	eval[bool](t, ctx, `document.forms[0].phone.value = ""; true`)
+	require.NoError(t, chromedp.Do(ctx, search("+1 650 253 0000"), visible("heading", "Customer user-a")))
+	time.Sleep(slowFor + 500*time.Millisecond) // the first answer has come by now
+	assert.Equal(t, "/?customer=user-a", location(t, ctx))
+	assert.Contains(t, text(t, ctx), "Customer user-a")
+	assert.NotContains(t, text(t, ctx), "customers have", "the earlier search's answer is not shown")
 }
 
 // keyboardOnly: Tab, Enter and Escape alone, from the search to an unlink.
