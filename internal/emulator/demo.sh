@@ -71,5 +71,5 @@ echo "(the server's audit lines, one per request:)"
 grep '"audit"' "$log"
 tail -n 1 "$log"
 echo
-echo "The support console (docs/CONSOLE.md) is served by phonelookup serve at http://<its address>/:"
-echo "run \`make dev\` to keep the emulators and serve running, then open http://127.0.0.1:8080/"
+echo "The support console (docs/CONSOLE.md) was at $api/ while serve ran."
+echo "To use it: make dev (emulators, these samples, serve until Ctrl-C), then open http://127.0.0.1:8080/"
