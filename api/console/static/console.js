@@ -164,15 +164,20 @@ function selection(a) {
       el("tbody", {}, rows)));
 }
 
-async function customer(id, focus, note) {
+// showingUnlinked is the state of "Show unlinked" on the page (false when
+// it is not the customer's page).
+function showingUnlinked() {
+  const box = document.getElementById("show-unlinked");
+  return box ? box.checked : false;
+}
+
+async function customer(id, focus, note, withUnlinked = showingUnlinked()) {
   const my = ++current;
-  const unlinked = document.getElementById("show-unlinked");
-  const withUnlinked = unlinked ? unlinked.checked : false;
   show(loading("Loading the customer…"));
   const r = await call("GET", "/v1/customers/" + encodeURIComponent(id) + "/phones" + (withUnlinked ? "?include=unlinked" : ""));
   if (my !== current) return;
   if (!r.ok) {
-    show(failure(r, () => customer(id, true)), focus);
+    show(failure(r, () => customer(id, true, undefined, withUnlinked)), focus);
     return;
   }
   show(customerPage(r.body, withUnlinked, note), focus);
@@ -215,14 +220,15 @@ function confirmUnlink(id, p, button) {
       return;
     }
     const my = ++current;
+    const withUnlinked = showingUnlinked();
     show(loading("Unlinking…"));
     const r = await call("DELETE", "/v1/customers/" + encodeURIComponent(id) + "/phones/" + encodeURIComponent(p.phone));
     if (my !== current) return;
     if (!r.ok) {
-      show(failure(r, () => customer(id, true)), true);
+      show(failure(r, () => customer(id, true, undefined, withUnlinked)), true);
       return;
     }
-    customer(id, true, "Unlinked " + p.international + ".");
+    customer(id, true, "Unlinked " + p.international + ".", withUnlinked);
   };
   dlg.showModal();
 }
