@@ -323,3 +323,21 @@ func location(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	return eval[string](t, ctx, "location.pathname + location.search")
 }
+
+// budget logs a budget's figure and appends it to
+// test-output/console/budgets.txt, which `make test` leaves behind (go test
+// shows a passing test's log only with -v).
+func budget(t *testing.T, format string, args ...any) {
+	t.Helper()
+	line := "BUDGET " + fmt.Sprintf(format, args...)
+	t.Log(line)
+	root, err := emulator.Root()
+	require.NoError(t, err)
+	dir := filepath.Join(root, "test-output", "console")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	f, err := os.OpenFile(filepath.Join(dir, "budgets.txt"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "%s %s\n", time.Now().UTC().Format(time.RFC3339), line)
+	require.NoError(t, err)
+}

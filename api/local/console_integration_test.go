@@ -66,7 +66,7 @@ func firstLoad(t *testing.T, ctx context.Context, s *site) {
 		names = append(names, strings.TrimPrefix(e.Name, s.base))
 	}
 	assert.Subset(t, names, []string{"/", "/console/console.js", "/console/console.css"})
-	t.Logf("BUDGET first load: %d requests, %.0f bytes transferred (budget 100 KB = 102400 bytes)", len(entries), total)
+	budget(t, "first load: %d requests, %.0f bytes transferred (budget 100 KB = 102400 bytes)", len(entries), total)
 	assert.LessOrEqual(t, total, 102400.0)
 	state(t, ctx, "01-search")
 }
@@ -102,7 +102,7 @@ func selectionBudget(t *testing.T, ctx context.Context, s *site) {
 		ms = append(ms, eval[float64](t, ctx, `performance.getEntriesByName("console-rendered").at(-1).startTime - window.submitAt`))
 	}
 	slices.Sort(ms)
-	t.Logf("BUDGET selection list rendered after submit: min %.1f ms, median %.1f ms, max %.1f ms over %d searches (budget 300 ms)",
+	budget(t, "selection list rendered after submit: min %.1f ms, median %.1f ms, max %.1f ms over %d searches (budget 300 ms)",
 		ms[0], ms[len(ms)/2], ms[len(ms)-1], len(ms))
 	assert.LessOrEqual(t, ms[len(ms)/2], 300.0, "median within the budget")
 }
