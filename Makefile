@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
 TS := docs/producers-ts
 
-.PHONY: help deps run test unit check-ts bench build lint clean
+.PHONY: help deps chromium run dev test unit check-ts bench build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -19,12 +19,25 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: node_modules/.package-lock.json ## install the Go modules and the emulators (npm ci)
+deps: node_modules/.package-lock.json chromium ## install the Go modules, the emulators and axe-core (npm ci), and chromium
 	$(GO) mod download
+
+chromium: ## install Debian's chromium (the console's browser tests) where it is missing: apt-get as root, else say how
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "chromium is not installed: the console's browser tests need it. Install it as root (Debian: apt-get install chromium) and run make again." >&2; exit 1; \
+	fi
 
 run: deps ## start the emulators, create table and queues, publish and consume the samples, show results
 	$(GO) build -o $(BIN)/phonelookup ./cmd/phonelookup
 	$(EMULATORS) -- internal/emulator/demo.sh $(BIN)/phonelookup
+
+DEV_ADDR ?= 127.0.0.1:8080
+dev: deps ## the emulators with the samples consumed, and serve with the support console on DEV_ADDR until Ctrl-C
+	$(GO) build -o $(BIN)/phonelookup ./cmd/phonelookup
+	$(EMULATORS) -- internal/emulator/dev.sh $(BIN)/phonelookup $(DEV_ADDR)
 
 test: deps check-ts ## every test: unit tests with -race, integration tests against the emulators, the guide's TypeScript
 	$(GO) vet -tags integration ./...

@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -268,4 +271,48 @@ func TestSearchLimit(t *testing.T) {
 		assert.Equal(t, c.truncated, a.Truncated, "limit %q", c.query)
 		assert.Equal(t, "user-29", a.Customers[0].CognitoID, "most recent first")
 	}
+}
+
+// TestAuditClient: the audit line says "client":"console" for a request the
+// console sends (api.ClientHeader), and nothing for curl or an unknown value,
+// which is the caller's text and never logged.
+func TestAuditClient(t *testing.T) {
+	store := &memStore{links: []lookup.Link{memLink("user-a", "+442079460958", 0)}}
+	for _, c := range []struct{ name, header, want string }{
+		{"console", api.ClientConsole, "console"},
+		{"curl", "", ""},
+		{"unknown value", "evil\nline", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			log := &auditLog{}
+			h := api.New(api.Options{Store: store, Phones: phones(t), Audit: log.logger()})
+			req := httptest.NewRequest(http.MethodGet, "/v1/customers/user-a/phones", nil)
+			if c.header != "" {
+				req.Header.Set(api.ClientHeader, c.header)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusOK, rec.Code)
+			line := log.last(t)
+			if c.want == "" {
+				assert.NotContains(t, line, "client")
+			} else {
+				assert.Equal(t, c.want, line["client"])
+			}
+		})
+	}
+}
+
+// TestPhonesInternational: a customer's phones carry the international
+// format people read.
+func TestPhonesInternational(t *testing.T) {
+	store := &memStore{links: []lookup.Link{memLink("user-a", "+442079460958", 0)}}
+	h := api.New(api.Options{Store: store, Phones: phones(t), Audit: zerolog.Nop()})
+	resp, body := apitest.Do(t, h, http.MethodGet, "/v1/customers/user-a/phones")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	var a api.PhonesAnswer
+	require.NoError(t, json.Unmarshal(body, &a))
+	require.Len(t, a.Phones, 1)
+	assert.Equal(t, "+442079460958", a.Phones[0].Phone)
+	assert.Equal(t, "+44 20 7946 0958", a.Phones[0].International)
 }

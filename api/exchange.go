@@ -23,6 +23,7 @@ type exchange struct {
 	query  url.Values
 	caller Caller
 	route  string
+	client string // a known client that said who it is (ClientHeader)
 
 	status    int
 	results   int    // -1: the route answers no list
@@ -63,7 +64,7 @@ func (h *handler) exchange(pattern string, fn func(*exchange)) http.Handler {
 		start := h.now()
 		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 		defer cancel()
-		x := &exchange{w: w, r: r, ctx: ctx, caller: h.caller(r), route: pattern, results: -1}
+		x := &exchange{w: w, r: r, ctx: ctx, caller: h.caller(r), route: pattern, results: -1, client: client(r)}
 		fn(x)
 		h.writeAudit(x, h.now().Sub(start))
 	})
@@ -162,6 +163,9 @@ func (h *handler) writeAudit(x *exchange, latency time.Duration) {
 	e.Str("principal", x.caller.Principal).Str("requestId", x.caller.RequestID).
 		Str("route", route).Str("method", x.r.Method).Int("status", x.status).
 		Float64("latencyMs", float64(latency.Microseconds())/1000)
+	if x.client != "" {
+		e.Str("client", x.client)
+	}
 	if x.results >= 0 {
 		e.Int("results", x.results)
 	}
@@ -178,6 +182,23 @@ func (h *handler) writeAudit(x *exchange, latency time.Duration) {
 		e.Bool("truncated", x.truncated).Int("read", x.read).Int("pages", x.pages)
 	}
 	e.Msg("audit")
+}
+
+// ClientHeader is the request header a known client sends to say which it
+// is; the audit line records it as "client". The support console sends
+// ClientConsole; curl and the CLI send nothing.
+const (
+	ClientHeader  = "X-Phonelookup-Client"
+	ClientConsole = "console"
+)
+
+// client returns the known client named by the request's ClientHeader, or
+// "": any other value is not logged (it is the caller's text).
+func client(r *http.Request) string {
+	if r.Header.Get(ClientHeader) == ClientConsole {
+		return ClientConsole
+	}
+	return ""
 }
 
 // localCaller is the caller under `phonelookup serve`, which has no IAM.

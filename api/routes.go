@@ -21,8 +21,24 @@ type SearchAnswer struct {
 
 // PhonesAnswer is the answer of GET /v1/customers/{cognitoId}/phones.
 type PhonesAnswer struct {
-	CognitoID string            `json:"cognitoId"`
-	Phones    []lookup.LinkView `json:"phones"`
+	CognitoID string      `json:"cognitoId"`
+	Phones    []PhoneView `json:"phones"`
+}
+
+// PhoneView is a customer's link with the number in the international
+// format people read ("+44 20 7946 0958"), for the support console.
+type PhoneView struct {
+	lookup.LinkView
+	International string `json:"international"`
+}
+
+// PhoneViews is the view of a customer's links the phones answer holds.
+func PhoneViews(links []lookup.Link) []PhoneView {
+	out := make([]PhoneView, 0, len(links))
+	for _, v := range lookup.Views(links) {
+		out = append(out, PhoneView{LinkView: v, International: lookup.International(v.Phone)})
+	}
+	return out
 }
 
 // ForgetAnswer is the answer of DELETE /v1/customers/{cognitoId}.
@@ -125,7 +141,7 @@ func (h *handler) customerPhones(x *exchange) {
 	// Stable on the store's order (by phone), so ties keep an order.
 	slices.SortStableFunc(links, func(a, b lookup.Link) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
 	x.results = len(links)
-	x.json(http.StatusOK, PhonesAnswer{CognitoID: id, Phones: lookup.Views(links)})
+	x.json(http.StatusOK, PhonesAnswer{CognitoID: id, Phones: PhoneViews(links)})
 }
 
 // unlink hides a link, with Store.Unlink's semantics: 204, or 404 when the

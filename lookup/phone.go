@@ -216,6 +216,16 @@ func hasLetter(s string) bool {
 	return false
 }
 
+// International returns an E.164 number in the international format people
+// read ("+44 20 7946 0958"), or the number as given when it cannot be parsed.
+func International(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
 // MaskPhone returns a form of a phone number that is safe to log: the country
 // calling code and the last two digits at most ("+44*******58"). Anything that
 // is not E.164 shows only its last two digits.

@@ -193,7 +193,7 @@ func runPhones(cmd *cobra.Command, e proc, p personFlags, user string, unlinked,
 	// As the API: stable on the store's order (by phone), so ties keep an order.
 	slices.SortStableFunc(links, func(a, b lookup.Link) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
 	if asJSON {
-		return json.NewEncoder(e.stdout).Encode(api.PhonesAnswer{CognitoID: user, Phones: lookup.Views(links)})
+		return json.NewEncoder(e.stdout).Encode(api.PhonesAnswer{CognitoID: user, Phones: api.PhoneViews(links)})
 	}
 	fmt.Fprintf(e.stdout, "%s: %d phone number(s)\n", termtext.Escape(user), len(links))
 	if len(links) == 0 {

@@ -6,20 +6,19 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+
+	"github.com/phonelookup/phonelookup/api/console"
+	"github.com/phonelookup/phonelookup/api/local"
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 )
 
-// The local server's limits.
-const (
-	serveReadHeaderTimeout = 5 * time.Second
-	serveReadTimeout       = 10 * time.Second
-	serveWriteTimeout      = 15 * time.Second // above the handler's own 8 s bound on store calls
-	serveIdleTimeout       = 60 * time.Second
-	serveMaxHeaderBytes    = 16 << 10
-	serveShutdownTimeout   = 10 * time.Second
-)
+// serveShutdownTimeout bounds the requests in flight at SIGINT or SIGTERM.
+const serveShutdownTimeout = 10 * time.Second
 
 func newServeCmd(e proc) *cobra.Command {
 	var c tableFlags
@@ -35,7 +34,7 @@ func newServeCmd(e proc) *cobra.Command {
 	}
 	addTableFlags(cmd.Flags(), &c)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (loopback only, unless --allow-non-loopback)")
-	cmd.Flags().BoolVar(&open, "allow-non-loopback", false, "listen on a non-loopback address: anyone who reaches it can read and unlink, unauthenticated")
+	cmd.Flags().BoolVar(&open, "allow-non-loopback", false, "listen on a non-loopback address: anyone who reaches it can search, unlink and forget, unauthenticated")
 	return cmd
 }
 
@@ -62,15 +61,14 @@ func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *boo
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           a.API(log, nil),
-		ReadHeaderTimeout: serveReadHeaderTimeout,
-		ReadTimeout:       serveReadTimeout,
-		WriteTimeout:      serveWriteTimeout,
-		IdleTimeout:       serveIdleTimeout,
-		MaxHeaderBytes:    serveMaxHeaderBytes,
+	handler, err := serveHandler(a, log, ln.Addr())
+	if err != nil {
+		_ = ln.Close()
+		return err
 	}
+	srv := local.NewServer(handler)
 	fmt.Fprintf(e.stderr, "phonelookup serve: listening on http://%s (table %s)\n", ln.Addr(), a.Store.Table())
+	fmt.Fprintf(e.stderr, "phonelookup serve: the support console is at http://%s/\n", ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -89,6 +87,20 @@ func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *boo
 	}
 	fmt.Fprintln(e.stderr, "phonelookup serve: stopped")
 	return nil
+}
+
+// serveHandler is the API and the console behind the guard of the local
+// server (api/local).
+func serveHandler(a *app.App, log zerolog.Logger, addr net.Addr) (http.Handler, error) {
+	hosts, err := local.AllowedHosts(addr, net.InterfaceAddrs, os.Hostname)
+	if err != nil {
+		return nil, fmt.Errorf("allowed hosts: %w", err)
+	}
+	con, err := console.New(console.Options{DefaultRegion: a.Config.DefaultRegion})
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	return local.Handler(local.Options{API: a.API(log, nil), Console: con, Hosts: hosts, Audit: log}), nil
 }
 
 // isLoopback reports whether addr (host:port) names only loopback

@@ -125,7 +125,27 @@ func TestServe(t *testing.T) {
 	resp, _ = call(t, http.MethodGet, base+"/v1/nothing")
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 
-	// The header limit (16 KiB; net/http allows 4 KiB of slack).
+	// The support console at /, with its headers; a foreign Host is refused,
+	// whatever the route (api/local's tests hold the rules).
+	page, err := http.Get(base + "/")
+	require.NoError(t, err)
+	page.Body.Close()
+	assert.Equal(t, http.StatusOK, page.StatusCode)
+	assert.Equal(t, "text/html; charset=utf-8", page.Header.Get("Content-Type"))
+	assert.Contains(t, page.Header.Get("Content-Security-Policy"), "default-src 'self'")
+	assert.Contains(t, stderr.String(), "the support console is at "+base+"/")
+	for _, path := range []string{"/", "/v1/customers/" + userA + "/phones"} {
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		req.Host = "evil.example"
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode, "Host evil.example, %s", path)
+	}
+
+	// The header limit (16 KiB as sent: api/local's TestHeaderLimit holds
+	// the boundary).
 	req, err := http.NewRequest(http.MethodGet, base+"/v1/customers/"+userA+"/phones", nil)
 	require.NoError(t, err)
 	req.Header.Set("X-Big", strings.Repeat("a", 32<<10))
@@ -137,7 +157,7 @@ func TestServe(t *testing.T) {
 	require.NoError(t, stop(), "a clean shutdown")
 	out := stderr.String()
 	assert.Contains(t, out, "phonelookup serve: stopped")
-	assert.GreaterOrEqual(t, strings.Count(out, `"message":"audit"`), 6, "every request audited at LOG_LEVEL=error:\n%s", out)
+	assert.GreaterOrEqual(t, strings.Count(out, `"message":"audit"`), 8, "every request audited at LOG_LEVEL=error:\n%s", out)
 	assert.Contains(t, out, `"principal":"local"`)
 	// Request ids are random hex: one may hold "7946" by chance, so they are
 	// taken out before looking for an unmasked number.

@@ -70,3 +70,6 @@ echo
 echo "(the server's audit lines, one per request:)"
 grep '"audit"' "$log"
 tail -n 1 "$log"
+echo
+echo "The support console (docs/CONSOLE.md) was at $api/ while serve ran."
+echo "To use it: make dev (emulators, these samples, serve until Ctrl-C), then open http://127.0.0.1:8080/"
