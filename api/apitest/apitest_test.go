@@ -43,7 +43,17 @@ func TestValidateRejects(t *testing.T) {
 		{"forget without removed", "DELETE", "/v1/customers/a", 200, js, `{"cognitoId":"a"}`, false},
 		{"forget with a negative count", "DELETE", "/v1/customers/a", 200, js, `{"cognitoId":"a","removed":-1}`, false},
 		{"forget 204", "DELETE", "/v1/customers/a", 204, http.Header{}, ``, false},
-		{"forget 404", "DELETE", "/v1/customers/a", 404, prob, goodProblem, false},
+		{"forget 409", "DELETE", "/v1/customers/a", 409, prob, `{"type":"about:blank","title":"t","status":409}`, false},
+		{"forget 404 (an encoded / decoded by API Gateway)", "DELETE", "/v1/customers/a", 404, prob, goodProblem, true},
+		{"a legacy link", "GET", "/v1/phones/x/customers", 200, js, `{"phone":"+442079460958","truncated":false,"customers":[{"cognitoId":"a","phone":"+442079460958","sources":["legacy"],"via":["legacy"],"legacy":true}]}`, true},
+		{"a legacy link with a time", "GET", "/v1/phones/x/customers", 200, js, `{"phone":"+442079460958","truncated":false,"customers":[{"cognitoId":"a","phone":"+442079460958","firstSeenAt":"2026-11-02T10:15:30.123Z","sources":["legacy"],"via":["legacy"],"legacy":true}]}`, false},
+		{"an order link without its order ids", "GET", "/v1/phones/x/customers", 200, js, `{"phone":"+442079460958","truncated":false,"customers":[{"cognitoId":"a","phone":"+442079460958","firstSeenAt":"2026-11-02T10:15:30.123Z","lastSeenAt":"2026-11-02T10:15:30.123Z","sources":["graphql"],"via":["dropoff"]}]}`, false},
+		{"an unlinked link in a search", "GET", "/v1/phones/x/customers", 200, js, `{"phone":"+442079460958","truncated":false,"customers":[{"cognitoId":"a","phone":"+442079460958","firstSeenAt":"2026-11-02T10:15:30.123Z","lastSeenAt":"2026-11-02T10:15:30.123Z","firstOrderId":"o","lastOrderId":"o","sources":["graphql"],"via":["dropoff"],"unlinkedAt":"2026-11-03T10:15:30.123Z"}]}`, false},
+		{"an unlinked link on the customer page", "GET", "/v1/customers/a/phones", 200, js, `{"cognitoId":"a","phones":[{"cognitoId":"a","phone":"+442079460958","firstSeenAt":"2026-11-02T10:15:30.123Z","lastSeenAt":"2026-11-02T10:15:30.123Z","firstOrderId":"o","lastOrderId":"o","sources":["graphql"],"via":["dropoff"],"unlinkedAt":"2026-11-03T10:15:30.123Z"}]}`, true},
+		{"API Gateway's 403", "GET", "/v1/phones/x/customers", 403, js, `{"message":"Forbidden"}`, true},
+		{"API Gateway's 429", "DELETE", "/v1/customers/a", 429, js, `{"message":"Too Many Requests"}`, true},
+		{"API Gateway's 503 (no Retry-After)", "GET", "/v1/customers/a/phones", 503, js, `{"message":"Service Unavailable"}`, true},
+		{"a 429 problem", "GET", "/v1/phones/x/customers", 429, prob, goodProblem, false},
 		{"forget by GET, 405 with Allow", "GET", "/v1/customers/a", 405, http.Header{"Content-Type": {"application/problem+json"}, "Allow": {"DELETE"}}, `{"type":"about:blank","title":"t","status":405}`, true},
 	}
 	for _, tc := range cases {
