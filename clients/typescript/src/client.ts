@@ -75,7 +75,8 @@ export interface PhonelookupClient {
 }
 
 type Query = Record<string, string>;
-type Send = (operation: string, method: "GET" | "DELETE", path: string, query: Query) => Promise<Response>;
+/** Send sends one call and returns its 2xx answer's body ("" for a 204). */
+type Send = (operation: string, method: "GET" | "DELETE", path: string, query: Query) => Promise<string>;
 
 /** RFC 3986 encoding of one path segment or query component (encodeURIComponent and !'()*). */
 export function encodeSegment(s: string): string {
@@ -91,28 +92,27 @@ function required(operation: string, what: string, v: string): string {
 
 export function createClient(options: ClientOptions): PhonelookupClient {
   const send = sender(options);
-  const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
+  const json = async <T>(body: Promise<string>): Promise<T> => JSON.parse(await body) as T;
   const client: PhonelookupClient = {
     async searchByPhone(phone, o = {}) {
       const p = encodeSegment(required("searchByPhone", "phone number", phone));
       const q: Query = {};
       if (o.region !== undefined) q.region = o.region;
       if (o.limit !== undefined) q.limit = String(o.limit);
-      return json(await send("searchByPhone", "GET", `/v1/phones/${p}/customers`, q));
+      return json(send("searchByPhone", "GET", `/v1/phones/${p}/customers`, q));
     },
     async customerPhones(cognitoId, o = {}) {
       const id = encodeSegment(required("customerPhones", "Cognito id", cognitoId));
-      return json(await send("customerPhones", "GET", `/v1/customers/${id}/phones`, o.includeUnlinked ? { include: "unlinked" } : {}));
+      return json(send("customerPhones", "GET", `/v1/customers/${id}/phones`, o.includeUnlinked ? { include: "unlinked" } : {}));
     },
     async unlinkPhone(cognitoId, phone, o = {}) {
       const id = encodeSegment(required("unlinkPhone", "Cognito id", cognitoId));
       const p = encodeSegment(required("unlinkPhone", "phone number", phone));
-      const res = await send("unlinkPhone", "DELETE", `/v1/customers/${id}/phones/${p}`, o.region !== undefined ? { region: o.region } : {});
-      await res.body?.cancel();
+      await send("unlinkPhone", "DELETE", `/v1/customers/${id}/phones/${p}`, o.region !== undefined ? { region: o.region } : {});
     },
     async forgetCustomer(cognitoId) {
       const id = encodeSegment(required("forgetCustomer", "Cognito id", cognitoId));
-      return json(await send("forgetCustomer", "DELETE", `/v1/customers/${id}`, {}));
+      return json(send("forgetCustomer", "DELETE", `/v1/customers/${id}`, {}));
     },
     async resolveByPhone(phone, o = {}) {
       const a = await client.searchByPhone(phone, o);
@@ -150,7 +150,7 @@ function sender(options: ClientOptions): Send {
       let wait: number;
       try {
         const res = await once(method, path, query, AbortSignal.timeout(remaining));
-        if (res.ok) return res;
+        if (res.ok) return await res.text(); // within the deadline too
         last = await answerError(res);
         if (![429, 502, 503, 504].includes(res.status)) throw last;
         const after = Number(res.headers.get("retry-after") ?? NaN);

@@ -122,6 +122,22 @@ describe("forgetCustomer", () => {
   });
 });
 
+describe("credentials", () => {
+  it('"default" signs with the AWS default provider chain (here: the environment)', async () => {
+    const c = credentials();
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken });
+    const client = createClient({ baseUrl: signedUrl(), region: region(), credentials: "default" });
+    assert.equal((await client.searchByPhone("+44 20 7946 0101")).customers.length, 1);
+  });
+  it("an async provider is called for every request", async () => {
+    let calls = 0;
+    const client = createClient({ baseUrl: signedUrl(), region: region(), credentials: async () => (calls++, credentials()) });
+    await client.customerPhones(support);
+    await client.customerPhones(support);
+    assert.equal(calls, 2);
+  });
+});
+
 describe("errors", () => {
   it("an invalid phone is a 400 problem without the input", async () => {
     const err = await unsigned().searchByPhone("not a phone 12").catch((e: unknown) => e);

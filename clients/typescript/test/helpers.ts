@@ -22,7 +22,7 @@ export const credentials = () => ({
   sessionToken: env("PHONELOOKUP_TEST_TOKEN"),
 });
 
-export type Fault = "pass" | "hang" | { status: number; headers?: Record<string, string>; body: string };
+export type Fault = "pass" | "hang" | "stall" | { status: number; headers?: Record<string, string>; body: string };
 
 /** A proxy to target that answers the script's faults in order, then passes every request. */
 export async function faultProxy(target: string, script: Fault[]) {
@@ -31,6 +31,11 @@ export async function faultProxy(target: string, script: Fault[]) {
     seen.push(`${req.method} ${req.url}`);
     const step = script.shift() ?? "pass";
     if (step === "hang") return;
+    if (step === "stall") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"phone":"+4420');
+      return;
+    }
     if (step !== "pass") {
       res.writeHead(step.status, step.headers ?? {});
       res.end(step.body);

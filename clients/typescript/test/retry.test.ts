@@ -91,6 +91,15 @@ describe("deadline", () => {
       await p.close();
     }
   });
+  it("an answer whose body stops coming: DeadlineError at the deadline", async () => {
+    const p = await faultProxy(serveUrl(), ["stall"]);
+    try {
+      const err = await createClient({ baseUrl: p.url, retry: { deadlineMs: 300 } }).searchByPhone("+44 20 7946 0101").catch((e: unknown) => e);
+      assert.ok(err instanceof DeadlineError, String(err));
+    } finally {
+      await p.close();
+    }
+  });
   it("a Retry-After beyond the deadline: DeadlineError at once, the 503 as its cause", async () => {
     const later = { ...unavailable, headers: { ...problemJson, "retry-after": "10" } };
     const p = await faultProxy(serveUrl(), [later]);
