@@ -9,8 +9,9 @@ BENCHSTAT := v0.0.0-20260908200009-22c9c6c9d4da
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
 TS := docs/producers-ts
+CLIENT := clients/typescript
 
-.PHONY: help deps chromium run dev test unit check-ts bench build lint clean
+.PHONY: help deps chromium run dev test unit check-ts client-ts bench build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,7 +40,7 @@ dev: deps ## the emulators with the samples consumed, and serve with the support
 	$(GO) build -o $(BIN)/phonelookup ./cmd/phonelookup
 	$(EMULATORS) -- internal/emulator/dev.sh $(BIN)/phonelookup $(DEV_ADDR)
 
-test: deps check-ts ## every test: unit tests with -race, integration tests against the emulators, the guide's TypeScript
+test: deps check-ts client-ts ## every test: unit tests with -race, integration tests against the emulators (the TypeScript client's suites included), the guides' TypeScript
 	$(GO) vet -tags integration ./...
 	$(GO) test -race -count=1 ./...
 	$(GO) test -tags integration -count=1 ./...
@@ -51,8 +52,19 @@ $(TS)/node_modules/.package-lock.json: $(TS)/package.json $(TS)/package-lock.jso
 	cd $(TS) && npm ci --no-audit --no-fund
 	@touch $@
 
-check-ts: $(TS)/node_modules/.package-lock.json ## compile (tsc) and run the TypeScript of docs/PRODUCERS.md, CommonJS and ESM (nodenext)
+$(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	cd $(CLIENT) && SCARF_ANALYTICS=false npm ci --no-audit --no-fund
+	@touch $@
+
+client-ts: $(CLIENT)/node_modules/.package-lock.json ## the TypeScript client: types regenerated (fails on drift), openapi.yaml linted (Redocly, Spectral), ESM+CJS built
+	cd $(CLIENT) && node scripts/drift.mjs
+	cd $(CLIENT) && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --config redocly.yaml ../../api/openapi.yaml
+	cd $(CLIENT) && node_modules/.bin/spectral lint --fail-severity=hint --ruleset .spectral.yaml ../../api/openapi.yaml
+	cd $(CLIENT) && node scripts/build.mjs
+
+check-ts: $(TS)/node_modules/.package-lock.json client-ts ## compile (tsc) and run the TypeScript of docs/PRODUCERS.md, CommonJS and ESM (nodenext); compile that of docs/ADMIN-API.md
 	node $(TS)/check-docs.mjs
+	cd $(CLIENT) && node scripts/check-docs.mjs
 	for form in cjs esm; do \
 		cp events/ordercommitted.schema.json $(TS)/ordercommitted.ts $(TS)/$$form/ && \
 		$(TS)/node_modules/.bin/tsc -p $(TS)/$$form && node $(TS)/$$form/out/run.js; \
@@ -81,4 +93,4 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) -tags integration ./...
 
 clean: ## remove build output
-	rm -rf $(BIN) dist bench.out $(TS)/*/out
+	rm -rf $(BIN) dist bench.out $(TS)/*/out $(CLIENT)/dist $(CLIENT)/build

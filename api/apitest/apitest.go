@@ -73,7 +73,8 @@ func (c *Contract) Check(t testing.TB, req *http.Request, status int, header htt
 
 // Validate reports whether the response (status, header, body) to req is one
 // the document allows: for a documented operation, openapi3filter's response
-// validation with undocumented statuses rejected; for a path the document
+// validation with undocumented statuses rejected and a 503 problem without
+// Retry-After rejected; for a path the document
 // does not have, a 404 problem; for a method a path does not take, a 405
 // problem with Allow.
 func (c *Contract) Validate(req *http.Request, status int, header http.Header, body []byte) error {
@@ -90,7 +91,10 @@ func (c *Contract) Validate(req *http.Request, status int, header http.Header, b
 			Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 		}
 		in.SetBodyBytes(body)
-		return openapi3filter.ValidateResponse(context.Background(), in)
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			return err
+		}
+		return retryAfter(status, header)
 	case errors.Is(err, routers.ErrPathNotFound):
 		if status != http.StatusNotFound {
 			return fmt.Errorf("status %d for a path the document lacks, want 404", status)
@@ -106,6 +110,17 @@ func (c *Contract) Validate(req *http.Request, status int, header http.Header, b
 		return c.validateProblem("MethodNotAllowed", header, body)
 	}
 	return fmt.Errorf("find route: %w", err)
+}
+
+// retryAfter holds what the document says in prose and cannot say in
+// schema: the API's own 503 problem always carries Retry-After (API
+// Gateway's 503, application/json, does not).
+func retryAfter(status int, header http.Header) error {
+	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+	if status == http.StatusServiceUnavailable && mt == "application/problem+json" && header.Get("Retry-After") == "" {
+		return errors.New("503 problem without Retry-After")
+	}
+	return nil
 }
 
 // validateProblem validates body against the schema of the document's
