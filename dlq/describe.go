@@ -70,6 +70,25 @@ func Describe(p Decider, m types.Message) Info {
 	return info
 }
 
+// Verdict classifies the message (by Describe: the processor's dry run,
+// nothing written) in the pipeline's words, the dead-letter edge of its
+// vocabulary: "invalid: " and its
+// reason, or "valid: would link" or "valid: would skip (reason)", what the
+// pipeline would do with it now. phone is the masked number.
+func (i Info) Verdict() (verdict, phone string) {
+	if !i.Valid() {
+		return string(consumer.Invalid) + ": " + i.Reason, ""
+	}
+	r := i.result
+	switch {
+	case r.Outcome == consumer.Skipped:
+		return "valid: would skip (" + r.Reason + ")", r.Phone
+	case r.Warning == consumer.WarnNoDropoff:
+		return "valid: would link (account phone: delivery without dropoff)", r.Phone
+	}
+	return "valid: would link", r.Phone
+}
+
 // DefaultProcessor is the processor of a tool given none: the real
 // normaliser with no default region, the default clock-skew bound, no
 // ignored phones and no linker (a dry run only).

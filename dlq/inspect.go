@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/lookup"
@@ -137,7 +136,7 @@ func (g *grouping) add(dim, key string, s Sample) {
 func (g *grouping) classify(proc Decider, m types.Message) {
 	g.n++
 	info := Describe(proc, m)
-	verdict, phone := verdict(info)
+	verdict, phone := info.Verdict()
 	s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
 	g.add("reason", verdict, s)
 	g.add("source", cmp.Or(info.Source, "(unknown)"), s)
@@ -158,24 +157,6 @@ func (in *Inspect) processor() (Decider, error) {
 		return in.Processor, nil
 	}
 	return DefaultProcessor()
-}
-
-// verdict classifies a message by its Info (Describe: the processor's dry
-// run, nothing written), in the pipeline's words: "invalid: " and its
-// reason, or "valid: would link" or "valid: would skip (reason)", what the
-// pipeline would do with it now. phone is the masked number.
-func verdict(info Info) (verdict, phone string) {
-	if !info.Valid() {
-		return string(consumer.Invalid) + ": " + info.Reason, ""
-	}
-	r := info.result
-	switch {
-	case r.Outcome == consumer.Skipped:
-		return "valid: would skip (" + r.Reason + ")", r.Phone
-	case r.Warning == consumer.WarnNoDropoff:
-		return "valid: would link (account phone: delivery without dropoff)", r.Phone
-	}
-	return "valid: would link", r.Phone
 }
 
 // errorKeys returns the "name=value" keys of the error attributes of m and,

@@ -51,7 +51,14 @@ func (l *Lease) Drain(ctx context.Context, want func() int, handle func(fresh, a
 	if l.stop == nil {
 		return "", errors.New("lease not started")
 	}
-	emptyLimit, wait := l.drainLimits()
+	emptyLimit := l.EmptyReceives
+	if emptyLimit <= 0 {
+		emptyLimit = DefaultEmptyReceives
+	}
+	wait := l.WaitTime
+	if wait <= 0 {
+		wait = DefaultWaitTime
+	}
 	empties, confirmations, errs := 0, 0, 0
 	for {
 		if ctx.Err() != nil {
@@ -93,22 +100,10 @@ func (l *Lease) Drain(ctx context.Context, want func() int, handle func(fresh, a
 	}
 }
 
-// drainLimits is the number of empty receives in a row that ends a drain
-// and the receive wait, defaults applied.
-func (l *Lease) drainLimits() (int, time.Duration) {
-	emptyLimit, wait := l.EmptyReceives, l.WaitTime
-	if emptyLimit <= 0 {
-		emptyLimit = DefaultEmptyReceives
-	}
-	if wait <= 0 {
-		wait = DefaultWaitTime
-	}
-	return emptyLimit, wait
-}
-
-// confirmDrained reads the queue's counts after a run of empty receives: it
-// ends the drain ("" goes on) when the queue holds nothing beyond the lease,
-// or after maxConfirmations runs that the counts contradict.
+// confirmDrained reads the queue's counts after Drain's empty receives: it
+// ends the drain (EndDrained) when they show nothing beyond what the lease
+// holds, or (EndUnconfirmed) after maxConfirmations reads that do not;
+// otherwise it returns "" and the drain goes on.
 func (l *Lease) confirmDrained(ctx context.Context, confirmations *int) (DrainEnd, error) {
 	c, err := QueueCounts(ctx, l.SQS, l.QueueURL)
 	if err != nil {
