@@ -81,7 +81,7 @@ func TestProcessInvalidKeepsReadableIDs(t *testing.T) {
 	const badSource = `{"eventId":"evt-src","eventType":"OrderCommitted","version":1,"source":"pos",` +
 		`"occurredAt":"2026-11-02T10:15:30Z","order":{"id":"ord-src","fulfillmentType":"collection"}}`
 	eb := func(detail string) string {
-		return `{"version":"0","id":"eb-1","detail-type":"OrderCommitted","source":"phonelookup.orders",` +
+		return `{"version":"0","id":"eb-1","detail-type":"OrderCommitted","source":"intl.whitelabel.graphql",` +
 			`"account":"123456789012","time":"2026-11-02T10:15:30Z","region":"eu-west-1","resources":[],"detail":` + detail + `}`
 	}
 	tests := []struct {

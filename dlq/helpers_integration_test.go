@@ -271,7 +271,7 @@ func mixedDLQ(t *testing.T) []testMsg {
 			"unicode":     {DataType: aws.String("String.custom"), StringValue: aws.String("café ☃ 𝄞 <&>\"'")},
 		}},
 		{body: jsonString(t, map[string]any{
-			"version": "0", "id": "eb-1", "detail-type": "OrderCommitted", "source": "phonelookup.orders",
+			"version": "0", "id": "eb-1", "detail-type": "OrderCommitted", "source": "intl.whitelabel.graphql",
 			"account": "123456789012", "time": "2026-11-02T10:15:30Z", "region": "eu-west-1", "resources": []string{},
 			"detail": event("evt-eb1", "ord-eb1", testUser, testPhone),
 		})},

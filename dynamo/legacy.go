@@ -140,15 +140,14 @@ func (s *Store) ImportLegacy(ctx context.Context, cognitoID, phone string) (Impo
 	}
 	outcome := Imported
 	_, err := s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, _ bool) (*dynamodb.UpdateItemInput, error) {
-		switch {
-		case old == nil: // the first write, or deleted in between (a forget, a TTL): create
+		if old == nil { // the first write, or deleted in between (a forget, a TTL): create
 			outcome = Imported
 			return s.legacyCreate(cognitoID, phone), nil
-		case slices.Contains(old.Via, lookup.ViaLegacy) && slices.Contains(old.Sources, lookup.ViaLegacy):
-			outcome = AlreadyLinked
-			return nil, nil
 		}
 		outcome = AlreadyLinked
+		if slices.Contains(old.Via, lookup.ViaLegacy) && slices.Contains(old.Sources, lookup.ViaLegacy) {
+			return nil, nil // imported before
+		}
 		return s.legacyMark(cognitoID, phone), nil
 	})
 	if err == nil {

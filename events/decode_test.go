@@ -124,7 +124,7 @@ func TestDecode(t *testing.T) {
 		},
 		{
 			name: "EventBridge",
-			body: `{"version":"0","detail-type":"OrderCommitted","source":"orders","detail":` + minimal + `}`,
+			body: `{"version":"0","detail-type":"OrderCommitted","source":"intl.whitelabel.graphql","detail":` + minimal + `}`,
 			want: &events.OrderCommitted{
 				EventID: "evt-1", EventType: "OrderCommitted", Version: 1, Source: events.SourceGraphQL,
 				OccurredAt: at("2026-11-02T10:15:30.123Z"),

@@ -14,6 +14,9 @@
 // carries "detail-type" and "detail", "Type" and "Message", or
 // "requestContext" and "requestPayload"; those keys are then unknown fields
 // and ignored. Only an object with neither key is looked at as an envelope.
+// An EventBridge envelope's source must be its event's: the event's source
+// or a name ending in "." and it (intl.fulfillment carries fulfillment
+// events only), so that one producer cannot publish as the other.
 //
 // Decode unwraps the envelope, decodes the JSON and validates it, reading
 // the body in one pass (an SNS Message, a JSON document inside a string, is

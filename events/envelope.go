@@ -44,7 +44,10 @@ const maxEnvelopeDepth = 3
 //
 // Unwrap returns an *InvalidError if the body is not a JSON object
 // (Field ""), if an EventBridge detail-type is not "OrderCommitted" (Field
-// "detail-type") or its detail not an object (Field "detail"), if a Lambda
+// "detail-type") or its detail not an object (Field "detail"), if an
+// EventBridge source is not its detail's (Field "source": a graphql event
+// must come from a source named graphql or ending in ".graphql", a
+// fulfillment event from fulfillment or "*.fulfillment"), if a Lambda
 // requestPayload is not an object (Field "requestPayload"), if an SNS
 // Message is not a string or does not hold a JSON object (Field "Message"),
 // or if envelopes are nested too deep (Field ""). On error env is the
@@ -100,7 +103,7 @@ func (t *tape) scanObject(data []byte, field string) error {
 // of its content, or kind EnvelopeNone when n is the event. For an SNS
 // notification it scans the Message onto t, whose node 0 it returns.
 func (t *tape) unwrapOnce(n int32) (next int32, kind Envelope, err error) {
-	var detailType, detail, context, payload, typ, message int32 = noNode, noNode, noNode, noNode, noNode, noNode
+	var detailType, detail, source, context, payload, typ, message int32 = noNode, noNode, noNode, noNode, noNode, noNode, noNode
 	for m := t.nodes[n].first; m != noNode; m = t.nodes[m].next {
 		key := t.data[t.nodes[m].keyStart:t.nodes[m].keyEnd]
 		if t.nodes[m].keyEscaped {
@@ -113,6 +116,8 @@ func (t *tape) unwrapOnce(n int32) (next int32, kind Envelope, err error) {
 			detailType = m
 		case "detail":
 			detail = m
+		case "source":
+			source = m
 		case "requestContext":
 			context = m
 		case "requestPayload":
@@ -130,6 +135,9 @@ func (t *tape) unwrapOnce(n int32) (next int32, kind Envelope, err error) {
 		}
 		if t.kind(detail) != '{' {
 			return noNode, EnvelopeEventBridge, invalid("detail", reasonNotObjectTy)
+		}
+		if err := t.sameSource(source, detail); err != nil {
+			return noNode, EnvelopeEventBridge, err
 		}
 		return detail, EnvelopeEventBridge, nil
 	}
@@ -151,6 +159,45 @@ func (t *tape) unwrapOnce(n int32) (next int32, kind Envelope, err error) {
 		return 0, EnvelopeSNS, nil
 	}
 	return noNode, EnvelopeNone, nil
+}
+
+// sameSource holds an EventBridge event to its producer: the envelope's
+// source (the producer's EventBridge Source, which the bus policy ties to the
+// producer's role) must be the detail's source or end in "." and it, as
+// intl.fulfillment for fulfillment and intl.whitelabel.graphql for graphql.
+// Only a detail source of the contract is compared (any other fails the
+// event's own check, with its own reason); an envelope without a source
+// has none to contradict.
+func (t *tape) sameSource(envSource, detail int32) error {
+	if envSource == noNode || t.kind(envSource) == 'n' {
+		return nil
+	}
+	var want string
+	switch m := t.member(detail, "source"); {
+	case m == noNode || t.kind(m) != '"':
+		return nil
+	case string(t.text(m)) == SourceGraphQL:
+		want = SourceGraphQL
+	case string(t.text(m)) == SourceFulfillment:
+		want = SourceFulfillment
+	default:
+		return nil
+	}
+	if t.kind(envSource) == '"' && sourceOf(t.text(envSource), want) {
+		return nil
+	}
+	reason := "does not match the EventBridge source"
+	if raw := t.raw(envSource); len(raw) <= 66 {
+		reason += " " + string(raw)
+	}
+	return invalid("source", reason)
+}
+
+// sourceOf reports whether the EventBridge source ebSource is source's:
+// source itself, or a name ending in "." and source.
+func sourceOf(ebSource []byte, source string) bool {
+	n, m := len(ebSource), len(source)
+	return string(ebSource) == source || n > m && ebSource[n-m-1] == '.' && string(ebSource[n-m:]) == source
 }
 
 // stringIs reports whether node n is a string equal to s.

@@ -37,6 +37,9 @@ func TestLambdaBinaryEventBridgeErrors(t *testing.T) {
 			"InvalidEventError", []string{"eventId evt-inv: ", "order.id: missing"}},
 		{"dated in year 2999", eb(event("evt-2999", "2999-12-31T23:59:59.999Z", delivery)),
 			"InvalidEventError", []string{"eventId evt-2999: ", "occurredAt", "ahead of the consumer's clock"}},
+		{"fulfillment posing as graphql", []byte(strings.Replace(string(eb(event("evt-pose", "2026-11-02T10:15:30Z", delivery))),
+			`"source":"intl.whitelabel.graphql"`, `"source":"intl.fulfillment"`, 1)),
+			"InvalidEventError", []string{`source: does not match the EventBridge source "intl.fulfillment"`}},
 		{"store unreachable", eb(event("evt-store", "2026-11-02T10:15:30Z", delivery)),
 			"StoreError", []string{"eventId evt-store: ", "link +44********58"}},
 	}

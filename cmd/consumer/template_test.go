@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
+	"github.com/phonelookup/phonelookup/events"
 )
 
 const templatePath = "../../deploy/template.yaml"
@@ -246,4 +248,37 @@ func TestTemplateAlarmsAndOutputs(t *testing.T) {
 	}
 	lg := at(t, raw, "Resources", "LogGroup", "Properties", "RetentionInDays")
 	assert.Equal(t, map[string]any{"Ref": "LogRetentionDays"}, lg)
+}
+
+// TestTemplateEventSourcesTiedToDetail: the producers' EventBridge sources
+// the template admits are those the consumer ties to the detail's source.
+// Each default passes its AllowedPattern and carries its own producer's
+// events; an event of the other producer under it is invalid (the
+// consumer's rule, docs/PRODUCERS.md); a source the rule would refuse is
+// not an allowed parameter value.
+func TestTemplateEventSourcesTiedToDetail(t *testing.T) {
+	_, raw := loadTemplate(t)
+	event := func(ebSource, source string) []byte {
+		return []byte(`{"version":"0","detail-type":"OrderCommitted","source":` + strconv.Quote(ebSource) + `,"detail":` +
+			`{"eventId":"e","eventType":"OrderCommitted","version":1,"source":"` + source + `",` +
+			`"occurredAt":"2026-11-02T10:15:30Z","order":{"id":"o","fulfillmentType":"collection"}}}`)
+	}
+	params := map[string]string{"GraphQLEventSource": events.SourceGraphQL, "FulfillmentEventSource": events.SourceFulfillment}
+	for param, own := range params {
+		pattern := regexp.MustCompile(at(t, raw, "Parameters", param, "AllowedPattern").(string))
+		def := at(t, raw, "Parameters", param, "Default").(string)
+		assert.True(t, pattern.MatchString(def), "%s: default %q against its AllowedPattern", param, def)
+		_, _, err := events.Decode(event(def, own))
+		assert.NoError(t, err, "%s: a %s event under the default source %q", param, own, def)
+		other := events.SourceGraphQL
+		if own == other {
+			other = events.SourceFulfillment
+		}
+		_, _, err = events.Decode(event(def, other))
+		assert.EqualError(t, err, `invalid event: source: does not match the EventBridge source "`+def+`"`,
+			"%s: a %s event under %q", param, other, def)
+		for _, bad := range []string{"intl." + other, "intl.not" + own, own + ".intl", ""} {
+			assert.False(t, pattern.MatchString(bad), "%s: AllowedPattern admits %q", param, bad)
+		}
+	}
 }

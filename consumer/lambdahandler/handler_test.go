@@ -101,7 +101,7 @@ func TestHandleSQSResponse(t *testing.T) {
 
 // ebEnvelope wraps an event into a direct EventBridge payload.
 func ebEnvelope(detail string) string {
-	return `{"version":"0","id":"eb-1","detail-type":"OrderCommitted","source":"phonelookup.orders",` +
+	return `{"version":"0","id":"eb-1","detail-type":"OrderCommitted","source":"intl.whitelabel.graphql",` +
 		`"account":"123456789012","time":"2026-11-02T10:15:30Z","region":"eu-west-1","resources":[],"detail":` + detail + `}`
 }
 

@@ -139,7 +139,7 @@ func (e genEvent) body(t *testing.T, eventBridge bool) string {
 	var v any = e.detail()
 	if eventBridge {
 		v = map[string]any{
-			"version": "0", "id": "eb-" + e.EventID, "detail-type": "OrderCommitted", "source": "phonelookup.orders",
+			"version": "0", "id": "eb-" + e.EventID, "detail-type": "OrderCommitted", "source": "intl." + e.Source,
 			"account": "123456789012", "time": e.At.Format(time.RFC3339), "region": "eu-west-1", "resources": []string{},
 			"detail": v,
 		}
