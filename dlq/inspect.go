@@ -137,7 +137,7 @@ func (g *grouping) add(dim, key string, s Sample) {
 func (g *grouping) classify(proc Decider, m types.Message) {
 	g.n++
 	info := Describe(proc, m)
-	verdict, phone := verdict(info)
+	verdict, phone := verdictOf(info)
 	s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
 	g.add("reason", verdict, s)
 	g.add("source", cmp.Or(info.Source, "(unknown)"), s)
@@ -165,7 +165,12 @@ func (in *Inspect) processor() (Decider, error) {
 // decoder's, or the processor's for an event it would refuse, like one dated
 // ahead of its clock), or what the pipeline would do with it now. phone is
 // the masked number.
-func verdict(info Info) (verdict, phone string) {
+// Verdict is the verdict inspect groups a message by (its "by reason" key),
+// from Describe's info, and the masked phone of a valid event: what
+// `phonelookup process --dry-run` prints for a line.
+func Verdict(info Info) (verdict, phone string) { return verdictOf(info) }
+
+func verdictOf(info Info) (verdict, phone string) {
 	if !info.Valid() {
 		return "invalid: " + info.Reason, ""
 	}
