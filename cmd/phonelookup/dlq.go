@@ -346,7 +346,7 @@ func dlqProgress(ctx context.Context, e proc, a *app.App, label, url string, max
 	if maxN > 0 && (total == 0 || maxN < total) {
 		total = maxN
 	}
-	return newProgress(e.stderr, label, total)
+	return newProgress(e.stderr, label, "messages", total)
 }
 
 // openAudit opens path for appending audit lines ("" : no audit).

@@ -73,8 +73,8 @@ func audit(e proc) *zerolog.Event {
 // scanProgress shows a parallel scan's progress on stderr: a bar on a
 // terminal, else a line every few seconds.
 func scanProgress(e proc, label string) (progress, func(int)) {
-	p := newProgress(e.stderr, label, 0)
-	return p, func(n int) { p.Update(n, "items scanned") }
+	p := newProgress(e.stderr, label, "items scanned", 0)
+	return p, func(n int) { p.Update(n, "") }
 }
 
 // scanTimeout bounds a whole-table scan.

@@ -90,7 +90,7 @@ func importLegacy(ctx context.Context, e proc, o importOptions) error {
 	p, progress := scanProgress(e, "import-legacy")
 	scan, err := a.Store.ScanLegacy(ctx, *o.segments, one, progress)
 	sum.Scanned, sum.Records, sum.Foreign = scan.Scanned, scan.Records, scan.Foreign
-	p.Finish(sum.Scanned, "items scanned")
+	p.Finish(sum.Scanned, "")
 	if jerr := json.NewEncoder(e.stdout).Encode(sum); jerr != nil && err == nil {
 		err = jerr
 	}
