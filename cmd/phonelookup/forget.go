@@ -17,19 +17,10 @@ func newForgetCmd(e proc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "forget --user ID",
 		Short: "erase a customer: delete every link, keep a tombstone (no phone) so that no later event links them again",
-		Args: func(c *cobra.Command, args []string) error {
-			if err := noArgs(c, args); err != nil {
-				return err
-			}
-			return checkUser(user)
-		},
+		Args:  userArgs(&user),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			who, err := callerName(e, p.caller)
-			if err != nil {
-				return err
-			}
-			a, err := buildTable(ctx, e, p.table)
+			a, who, err := p.open(ctx, e)
 			if err != nil {
 				return err
 			}
