@@ -44,56 +44,16 @@ type Batch struct {
 // when the batch must answer, is Failed; none is lost.
 func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 	conc, startMargin, returnMargin := b.settings()
-	results := make([]Result, len(msgs))
-	done := make([]bool, len(msgs))
-	var mu sync.Mutex // guards results, done and closed
-	closed := false
-	set := func(i int, r Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !closed {
-			results[i], done[i] = r, true
-		}
-	}
-
+	c := &collector{results: make([]Result, len(msgs)), done: make([]bool, len(msgs))}
 	deadline, hasDeadline := ctx.Deadline()
 	workCtx, cancel := ctx, context.CancelFunc(func() {})
 	if hasDeadline {
 		workCtx, cancel = context.WithDeadline(ctx, deadline.Add(-returnMargin))
 	}
 	defer cancel()
-
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
 	tooLate := func() bool { return hasDeadline && time.Until(deadline) < startMargin || workCtx.Err() != nil }
-	for i, m := range msgs {
-		if tooLate() {
-			break // the rest is failed below, never started
-		}
-		acquired := false
-		select {
-		case sem <- struct{}{}:
-			acquired = true
-		case <-workCtx.Done():
-		}
-		if tooLate() { // waiting for a slot may have taken us inside the margin
-			if acquired {
-				<-sem
-			}
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			defer func() {
-				if p := recover(); p != nil {
-					set(i, Recovered(p, m.Body))
-				}
-			}()
-			set(i, b.Processor.Process(workCtx, m.Body))
-		}()
-	}
+	var wg sync.WaitGroup
+	b.startAll(workCtx, msgs, conc, tooLate, &wg, c)
 
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
@@ -106,16 +66,72 @@ func (b *Batch) Run(ctx context.Context, msgs []Message) []Result {
 		case <-time.After(returnMargin / 2):
 		}
 	}
-	mu.Lock()
-	closed = true
-	for i := range results {
-		if !done[i] {
-			results[i] = unfinished(msgs[i], FailDeadline,
+	return c.close(msgs)
+}
+
+// startAll starts a goroutine per message, at most conc at a time, until
+// tooLate; the messages not started get no result.
+func (b *Batch) startAll(ctx context.Context, msgs []Message, conc int, tooLate func() bool, wg *sync.WaitGroup, c *collector) {
+	sem := make(chan struct{}, conc)
+	for i, m := range msgs {
+		if tooLate() {
+			return // the rest is failed by close, never started
+		}
+		acquired := false
+		select {
+		case sem <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		if tooLate() { // waiting for a slot may have taken us inside the margin
+			if acquired {
+				<-sem
+			}
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					c.set(i, Recovered(p, m.Body))
+				}
+			}()
+			c.set(i, b.Processor.Process(ctx, m.Body))
+		}()
+	}
+}
+
+// collector holds a batch's results; once closed, a late result is dropped.
+type collector struct {
+	mu      sync.Mutex // guards results, done and closed
+	results []Result
+	done    []bool
+	closed  bool
+}
+
+func (c *collector) set(i int, r Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.results[i], c.done[i] = r, true
+	}
+}
+
+// close ends the collection: a message without a result is failed, not
+// finished before the deadline.
+func (c *collector) close(msgs []Message) []Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for i := range c.results {
+		if !c.done[i] {
+			c.results[i] = unfinished(msgs[i], ReasonDeadline,
 				fmt.Errorf("not finished before the deadline: %w", context.DeadlineExceeded))
 		}
 	}
-	mu.Unlock()
-	return results
+	return c.results
 }
 
 // settings returns the concurrency and margins, defaults applied.

@@ -27,9 +27,9 @@ func TestProcessIgnoredPhoneAndForgottenCustomer(t *testing.T) {
 		name, body, wantReason string
 		wantOutcome            consumer.Outcome
 	}{
-		{"ignored in another spelling", consumertest.DeliveryBody("o-1", "user-1", "020 7946 0958"), consumer.SkipIgnoredPhone, consumer.Skipped},
+		{"ignored in another spelling", consumertest.DeliveryBody("o-1", "user-1", "020 7946 0958"), consumer.ReasonIgnoredPhone, consumer.Skipped},
 		{"not ignored", consumertest.DeliveryBody("o-2", "user-1", "020 7946 0959"), "", consumer.Linked},
-		{"forgotten customer", consumertest.DeliveryBody("o-3", "gone", "020 7946 0959"), consumer.SkipForgotten, consumer.Skipped},
+		{"forgotten customer", consumertest.DeliveryBody("o-3", "gone", "020 7946 0959"), consumer.ReasonForgotten, consumer.Skipped},
 	}
 	for _, tt := range tests {
 		r := p.Process(context.Background(), []byte(tt.body))

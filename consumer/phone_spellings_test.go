@@ -96,13 +96,13 @@ func TestProcessPhoneSpellings(t *testing.T) {
 			r := p.Process(ctx, spellingEvent(t, via, c.Raw, c.Region))
 			got := linker.take()
 			tried++
-			if (c.Want == "" && r.Reason == consumer.SkipInvalidPhone && len(got) == 0) ||
+			if (c.Want == "" && r.Reason == consumer.ReasonInvalidPhone && len(got) == 0) ||
 				(c.Want != "" && len(got) == 1 && got[0].Phone == c.Want) {
 				asWanted++
 			}
 			if c.Want == "" {
 				assert.Equal(t, consumer.Skipped, r.Outcome, "Process(%s %q, %q) = %s, want skipped (%s)", via, c.Raw, c.Region, r.Outcome, c.Why)
-				assert.Equal(t, consumer.SkipInvalidPhone, r.Reason, "Process(%s %q, %q) reason (%s)", via, c.Raw, c.Region, c.Why)
+				assert.Equal(t, consumer.ReasonInvalidPhone, r.Reason, "Process(%s %q, %q) reason (%s)", via, c.Raw, c.Region, c.Why)
 				assert.Empty(t, got, "Process(%s %q, %q) linked %+v, want nothing (%s)", via, c.Raw, c.Region, got, c.Why)
 				assert.Equal(t, lookup.MaskPhone(c.Raw), r.Phone, "Process(%s %q, %q) result phone", via, c.Raw, c.Region)
 				continue

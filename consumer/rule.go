@@ -5,16 +5,6 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// Skip reasons: a skipped event is a success (nothing to link, or nothing a
-// retry could fix).
-const (
-	SkipGuest        = "guest"         // no cognitoId
-	SkipNoPhone      = "no-phone"      // not delivery and no account phone
-	SkipInvalidPhone = "invalid-phone" // the chosen number does not normalise
-	SkipIgnoredPhone = "ignored-phone" // the number is in IGNORE_PHONES (a placeholder, a store's own number)
-	SkipForgotten    = "forgotten"     // the customer was forgotten (erased): nothing is linked again
-)
-
 // Choice is the phone number the product rule picks for an event.
 type Choice struct {
 	Phone  string // as written in the event
@@ -22,7 +12,7 @@ type Choice struct {
 	Via    string // lookup.ViaDropoff or lookup.ViaAccount
 	// Fallback is true for a delivery order without a dropoff phone (a
 	// producer bug: the dropoff phone is mandatory): the rule fell back to
-	// the account phone, or found none either (skip SkipNoPhone).
+	// the account phone, or found none either (skip ReasonNoPhone).
 	Fallback bool
 }
 
@@ -33,7 +23,7 @@ type Choice struct {
 // then still set for a delivery order without any phone.
 func Pick(ev *events.OrderCommitted) (c Choice, skip string) {
 	if ev.IsGuest() {
-		return Choice{}, SkipGuest
+		return Choice{}, ReasonGuest
 	}
 	account := Choice{Phone: ev.User.Phone, Region: ev.User.CountryCode, Via: lookup.ViaAccount}
 	if ev.IsDelivery() {
@@ -43,7 +33,7 @@ func Pick(ev *events.OrderCommitted) (c Choice, skip string) {
 		account.Fallback = true
 	}
 	if account.Phone == "" {
-		return Choice{Fallback: account.Fallback}, SkipNoPhone
+		return Choice{Fallback: account.Fallback}, ReasonNoPhone
 	}
 	return account, ""
 }

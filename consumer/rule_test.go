@@ -77,20 +77,20 @@ func TestPick(t *testing.T) {
 		{"delivery with empty dropoff phone falls back to account", deliveryBlankDrop, userWithPhone, fallback, ""},
 		// The rule says it fell back even when there was nothing to fall back
 		// to: the missing-dropoff warning is read from it.
-		{"delivery without dropoff nor account phone", deliveryNoDropoff, userNoPhone, consumer.Choice{Fallback: true}, consumer.SkipNoPhone},
-		{"delivery with empty dropoff, user without details", deliveryEmptyDrop, userBare, consumer.Choice{Fallback: true}, consumer.SkipNoPhone},
+		{"delivery without dropoff nor account phone", deliveryNoDropoff, userNoPhone, consumer.Choice{Fallback: true}, consumer.ReasonNoPhone},
+		{"delivery with empty dropoff, user without details", deliveryEmptyDrop, userBare, consumer.Choice{Fallback: true}, consumer.ReasonNoPhone},
 		{"collection with account phone: account, user region", collection, userWithPhone, viaAccount, ""},
 		{"dine_in with account phone", dineIn, userWithPhone, viaAccount, ""},
 		{"fulfillmentType is case-sensitive: Delivery is not delivery", capitalDelivery, userWithPhone, viaAccount, ""},
 		{"collection ignores a dropoff phone", collectionDropoff, userWithPhone, viaAccount, ""},
-		{"collection without account phone", collection, userNoPhone, consumer.Choice{}, consumer.SkipNoPhone},
-		{"collection with dropoff but no account phone", collectionDropoff, userNoPhone, consumer.Choice{}, consumer.SkipNoPhone},
-		{"collection, user without details", collection, userBare, consumer.Choice{}, consumer.SkipNoPhone},
-		{"guest delivery with dropoff and account phone", deliveryDropoff, guestPhone, consumer.Choice{}, consumer.SkipGuest},
-		{"guest with empty cognitoId", deliveryDropoff, guestEmptyID, consumer.Choice{}, consumer.SkipGuest},
-		{"guest without user", deliveryDropoff, "", consumer.Choice{}, consumer.SkipGuest},
-		{"guest collection with account phone", collection, guestPhone, consumer.Choice{}, consumer.SkipGuest},
-		{"guest delivery without any phone", deliveryNoDropoff, "", consumer.Choice{}, consumer.SkipGuest},
+		{"collection without account phone", collection, userNoPhone, consumer.Choice{}, consumer.ReasonNoPhone},
+		{"collection with dropoff but no account phone", collectionDropoff, userNoPhone, consumer.Choice{}, consumer.ReasonNoPhone},
+		{"collection, user without details", collection, userBare, consumer.Choice{}, consumer.ReasonNoPhone},
+		{"guest delivery with dropoff and account phone", deliveryDropoff, guestPhone, consumer.Choice{}, consumer.ReasonGuest},
+		{"guest with empty cognitoId", deliveryDropoff, guestEmptyID, consumer.Choice{}, consumer.ReasonGuest},
+		{"guest without user", deliveryDropoff, "", consumer.Choice{}, consumer.ReasonGuest},
+		{"guest collection with account phone", collection, guestPhone, consumer.Choice{}, consumer.ReasonGuest},
+		{"guest delivery without any phone", deliveryNoDropoff, "", consumer.Choice{}, consumer.ReasonGuest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,8 +102,8 @@ func TestPick(t *testing.T) {
 	}
 }
 
-// TestPickStruct runs the rule on events built directly, as a producer-side
-// caller of ProcessEvent would.
+// TestPickStruct runs the rule on events built directly, as a caller of
+// DecideEvent (the dead-letter tools) gives them.
 func TestPickStruct(t *testing.T) {
 	base := func(ft string) *events.OrderCommitted {
 		return &events.OrderCommitted{
@@ -131,7 +131,7 @@ func TestPickStruct(t *testing.T) {
 			e := base(events.FulfillmentDelivery)
 			e.User.Phone = ""
 			return e
-		}, consumer.Choice{Fallback: true}, consumer.SkipNoPhone},
+		}, consumer.Choice{Fallback: true}, consumer.ReasonNoPhone},
 		{"collection", func() *events.OrderCommitted {
 			e := base("collection")
 			e.Order.DropoffPhone = "01 23 45 67 89"
@@ -141,13 +141,13 @@ func TestPickStruct(t *testing.T) {
 			e := base("collection")
 			e.User.Phone = ""
 			return e
-		}, consumer.Choice{}, consumer.SkipNoPhone},
+		}, consumer.Choice{}, consumer.ReasonNoPhone},
 		{"guest", func() *events.OrderCommitted {
 			e := base(events.FulfillmentDelivery)
 			e.Order.DropoffPhone = "01 23 45 67 89"
 			e.User.CognitoID = ""
 			return e
-		}, consumer.Choice{}, consumer.SkipGuest},
+		}, consumer.Choice{}, consumer.ReasonGuest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

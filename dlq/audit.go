@@ -10,13 +10,13 @@ import (
 
 // Audit actions: what a run did with one message.
 const (
-	ActionMoved     = "moved"      // sent to the destination, then deleted from the dead-letter queue
-	ActionFailed    = "failed"     // not moved (still in the dead-letter queue), or sent but not deleted (in both)
-	ActionFiltered  = "filtered"   // did not match the filter: released, untouched
-	ActionSkipped   = "skipped"    // received again after it was handled in this run: not handled twice
-	ActionWouldMove = "would-move" // --dry-run: matched, released
-	ActionDeleted   = "deleted"    // reprocess: processed successfully, deleted
-	ActionKept      = "kept"       // reprocess: still invalid or failed, released
+	ActionMoved     = "moved"          // sent to the destination, then deleted from the dead-letter queue
+	ActionFailed    = "failed"         // not moved (still in the dead-letter queue), or sent but not deleted (in both)
+	ActionFiltered  = "filtered"       // did not match the filter: released, untouched
+	ActionAgain     = "received-again" // received again after it was handled in this run (its lease lapsed): not handled twice
+	ActionWouldMove = "would-move"     // --dry-run: matched, released
+	ActionDeleted   = "deleted"        // reprocess: processed successfully, deleted
+	ActionKept      = "kept"           // reprocess: still invalid or failed, released
 )
 
 // AuditRecord is one line of an audit file: identifiers and the decision,

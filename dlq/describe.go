@@ -11,13 +11,11 @@ import (
 	"github.com/phonelookup/phonelookup/lookup"
 )
 
-// ReasonValid is the failure reason of a message the consumer would take
-// now (link or skip), by its processor's dry run.
+// ReasonValid is the Info.Reason of a message the consumer would take now
+// (link or skip), by its processor's dry run: the dead-letter tools' one
+// word of their own; any other Info.Reason is the pipeline's reason of an
+// invalid message (consumer.InvalidReason).
 const ReasonValid = "valid"
-
-// ReasonBody is the failure reason of a body that is not a JSON object (an
-// *events.InvalidError without a field).
-const ReasonBody = consumer.ReasonBody
 
 // Info is what may be shown about a dead-lettered message: identifiers and
 // the processor's verdict, never the body or a phone number.
@@ -28,10 +26,10 @@ type Info struct {
 	Source    string          `json:"source,omitempty"`
 	EventType string          `json:"eventType,omitempty"`
 	Envelope  events.Envelope `json:"envelope,omitempty"`
-	// Reason is ReasonValid, or the field at fault (consumer.InvalidReason:
-	// the decoder's, like "order.id", or ReasonBody; the processor's, like
-	// "occurredAt" for an event dated ahead of its clock, or
-	// consumer.ReasonSighting).
+	// Reason is ReasonValid, or the reason of an invalid message
+	// (consumer.InvalidReason: the field at fault, like "order.id", or
+	// "occurredAt" for an event dated ahead of the processor's clock;
+	// consumer.ReasonBody; consumer.ReasonSighting).
 	Reason string `json:"reason"`
 	// Error is the decoder's or the processor's error text (it never quotes
 	// personal data).
@@ -70,6 +68,25 @@ func Describe(p Decider, m types.Message) Info {
 	}
 	info.Reason = ReasonValid
 	return info
+}
+
+// Verdict classifies the message (by Describe: the processor's dry run,
+// nothing written) in the pipeline's words, the dead-letter edge of its
+// vocabulary: "invalid: " and its
+// reason, or "valid: would link" or "valid: would skip (reason)", what the
+// pipeline would do with it now. phone is the masked number.
+func (i Info) Verdict() (verdict, phone string) {
+	if !i.Valid() {
+		return string(consumer.Invalid) + ": " + i.Reason, ""
+	}
+	r := i.result
+	switch {
+	case r.Outcome == consumer.Skipped:
+		return "valid: would skip (" + r.Reason + ")", r.Phone
+	case r.Warning == consumer.WarnNoDropoff:
+		return "valid: would link (account phone: delivery without dropoff)", r.Phone
+	}
+	return "valid: would link", r.Phone
 }
 
 // DefaultProcessor is the processor of a tool given none: the real

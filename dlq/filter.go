@@ -16,8 +16,8 @@ var filterKeys = []string{"eventId", "orderId", "source", "eventType", "reason"}
 // match (AND). Keys are eventId, orderId, source, eventType (fields of the
 // event in the body, unwrapped from any envelope) and reason (Info.Reason,
 // the processor's verdict: ReasonValid for a message the consumer would take
-// now, else the invalid field, like "order.id" or "occurredAt", or
-// ReasonBody). A value ending in * matches by prefix. The
+// now, else the pipeline's reason of an invalid message, like "order.id",
+// "occurredAt" or "body"). A value ending in * matches by prefix. The
 // zero Filter matches everything.
 //
 //	reason=order.id,source=graphql

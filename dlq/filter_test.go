@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phonelookup/phonelookup/consumer"
 )
 
 func TestParseFilter(t *testing.T) {
@@ -62,7 +64,7 @@ func TestParseFilterErrors(t *testing.T) {
 func TestFilterMatch(t *testing.T) {
 	valid := Info{EventID: "evt-0001", OrderID: "ord-1001", Source: "graphql", EventType: "OrderCommitted", Reason: ReasonValid}
 	bad := Info{EventID: "evt-0002", OrderID: "", Source: "fulfillment", Reason: "order.id"}
-	body := Info{Reason: ReasonBody}
+	body := Info{Reason: consumer.ReasonBody}
 	for _, tc := range []struct {
 		expr       string
 		valid, bad bool

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 	"github.com/phonelookup/phonelookup/lookup"
@@ -137,7 +136,7 @@ func (g *grouping) add(dim, key string, s Sample) {
 func (g *grouping) classify(proc Decider, m types.Message) {
 	g.n++
 	info := Describe(proc, m)
-	verdict, phone := verdictOf(info)
+	verdict, phone := info.Verdict()
 	s := Sample{MessageID: info.MessageID, EventID: info.EventID, OrderID: info.OrderID, Phone: phone}
 	g.add("reason", verdict, s)
 	g.add("source", cmp.Or(info.Source, "(unknown)"), s)
@@ -158,30 +157,6 @@ func (in *Inspect) processor() (Decider, error) {
 		return in.Processor, nil
 	}
 	return DefaultProcessor()
-}
-
-// verdict classifies a message by its Info (Describe: the processor's dry
-// run, nothing written): invalid (the field, consumer.InvalidReason: the
-// decoder's, or the processor's for an event it would refuse, like one dated
-// ahead of its clock), or what the pipeline would do with it now. phone is
-// the masked number.
-// Verdict is the verdict inspect groups a message by (its "by reason" key),
-// from Describe's info, and the masked phone of a valid event: what
-// `phonelookup process --dry-run` prints for a line.
-func Verdict(info Info) (verdict, phone string) { return verdictOf(info) }
-
-func verdictOf(info Info) (verdict, phone string) {
-	if !info.Valid() {
-		return "invalid: " + info.Reason, ""
-	}
-	r := info.result
-	switch {
-	case r.Outcome == consumer.Skipped:
-		return "valid: would skip (" + r.Reason + ")", r.Phone
-	case r.Warning == consumer.WarnNoDropoff:
-		return "valid: would link (account phone: delivery without dropoff)", r.Phone
-	}
-	return "valid: would link", r.Phone
 }
 
 // errorKeys returns the "name=value" keys of the error attributes of m and,

@@ -53,7 +53,7 @@ func TestInspectVerdict(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			info := Describe(p, types.Message{MessageId: aws.String("m-1"), Body: aws.String(tt.body)})
-			got, phone := Verdict(info)
+			got, phone := info.Verdict()
 			assert.Equal(t, tt.want, got, "Verdict(%s)", tt.body)
 			assert.Equal(t, tt.wantPhone, phone, "Verdict(%s) phone", tt.body)
 		})

@@ -144,22 +144,10 @@ const cancelWait = 30 * time.Second
 // it to stop.
 func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 	res := NativeResult{Mode: ModeNative, Source: n.SourceARN, Destination: n.DestinationARN}
-	in := &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(n.SourceARN)}
-	if n.DestinationARN != "" {
-		in.DestinationArn = aws.String(n.DestinationARN)
-	}
-	if n.Rate > 0 {
-		in.MaxNumberOfMessagesPerSecond = aws.Int32(n.Rate)
-	}
-	// Started on a context a SIGINT cannot cut short: a task SQS started must
-	// be known, so that it can be cancelled.
-	startedAt := time.Now().Add(-time.Minute).UnixMilli() // SQS's clock may be a little behind ours
-	out, err := n.SQS.StartMessageMoveTask(context.WithoutCancel(ctx), in)
+	handle, startedAt, err := n.start(ctx)
 	if err != nil {
-		return res, fmt.Errorf("start message move task on %s: %w", n.SourceARN, err)
+		return res, err
 	}
-	handle := aws.ToString(out.TaskHandle)
-	n.Log.Info().Str("source", n.SourceARN).Str("destination", n.DestinationARN).Msg("message move task started")
 	poll := n.Poll
 	if poll <= 0 {
 		poll = 2 * time.Second
@@ -175,12 +163,7 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 		if ctx.Err() != nil && !res.Interrupted {
 			res.Interrupted = true
 			cancelDeadline = time.Now().Add(cancelWait)
-			if _, err := n.SQS.CancelMessageMoveTask(work, &sqs.CancelMessageMoveTaskInput{TaskHandle: aws.String(handle)}); err != nil {
-				// It may have finished meanwhile; the status below says.
-				n.Log.Warn().Err(err).Msg("cancel message move task")
-			} else {
-				n.Log.Warn().Msg("interrupted: message move task cancelled")
-			}
+			n.cancel(work, handle)
 		}
 		t, err := n.task(work, handle, &started, startedAt)
 		if err != nil {
@@ -206,6 +189,36 @@ func (n *Native) Run(ctx context.Context) (NativeResult, error) {
 			_ = sqsengine.Sleep(ctx, poll)
 		}
 	}
+}
+
+// start starts the move task and returns its handle and a time before it
+// started, by SQS's clock. It is started on a context a SIGINT cannot cut
+// short: a task SQS started must be known, so that it can be cancelled.
+func (n *Native) start(ctx context.Context) (handle string, startedAt int64, err error) {
+	in := &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(n.SourceARN)}
+	if n.DestinationARN != "" {
+		in.DestinationArn = aws.String(n.DestinationARN)
+	}
+	if n.Rate > 0 {
+		in.MaxNumberOfMessagesPerSecond = aws.Int32(n.Rate)
+	}
+	startedAt = time.Now().Add(-time.Minute).UnixMilli() // SQS's clock may be a little behind ours
+	out, err := n.SQS.StartMessageMoveTask(context.WithoutCancel(ctx), in)
+	if err != nil {
+		return "", 0, fmt.Errorf("start message move task on %s: %w", n.SourceARN, err)
+	}
+	n.Log.Info().Str("source", n.SourceARN).Str("destination", n.DestinationARN).Msg("message move task started")
+	return aws.ToString(out.TaskHandle), startedAt, nil
+}
+
+// cancel asks SQS to cancel the task; it may have finished meanwhile (the
+// status read next says).
+func (n *Native) cancel(ctx context.Context, handle string) {
+	if _, err := n.SQS.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: aws.String(handle)}); err != nil {
+		n.Log.Warn().Err(err).Msg("cancel message move task")
+		return
+	}
+	n.Log.Warn().Msg("interrupted: message move task cancelled")
 }
 
 // task finds our task among the source's recent move tasks: by its handle

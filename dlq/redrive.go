@@ -153,7 +153,7 @@ func (run *redriveRun) handle(lease *sqsengine.Lease, fresh, again []types.Messa
 		}
 	}
 	for _, m := range again {
-		run.audit(ActionSkipped, Info{MessageID: aws.ToString(m.MessageId)}, "received again after it was handled in this run")
+		run.audit(ActionAgain, Info{MessageID: aws.ToString(m.MessageId)}, "received again after it was handled in this run")
 	}
 	run.move(lease, todo, infos)
 }

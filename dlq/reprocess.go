@@ -93,7 +93,7 @@ func (run *reprocessRun) handle(lease *sqsengine.Lease, fresh, again []types.Mes
 		msgs = append(msgs, consumer.Message{ID: info.MessageID, Body: []byte(aws.ToString(m.Body))})
 	}
 	for _, m := range again {
-		run.audit(ActionSkipped, Info{MessageID: aws.ToString(m.MessageId)}, "", "received again after it was handled in this run")
+		run.audit(ActionAgain, Info{MessageID: aws.ToString(m.MessageId)}, "", "received again after it was handled in this run")
 	}
 	if len(msgs) > 0 && run.ctx.Err() != nil {
 		run.s.Left += len(msgs)

@@ -136,7 +136,7 @@ type dryRunStats struct {
 }
 
 // runDryRun prints the verdict of each line, as dlq inspect gives it
-// (dlq.Describe, dlq.Verdict), writing nothing.
+// (dlq.Describe, dlq.Info.Verdict), writing nothing.
 func runDryRun(ctx context.Context, e proc, c tableFlags, files []string) error {
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -158,7 +158,7 @@ func runDryRun(ctx context.Context, e proc, c tableFlags, files []string) error 
 				return
 			}
 			info := dlq.Describe(a.Processor, types.Message{MessageId: aws.String(fmt.Sprint(n)), Body: aws.String(string(line))})
-			verdict, phone := dlq.Verdict(info)
+			verdict, phone := info.Verdict()
 			if info.Valid() {
 				st.Valid++
 			} else {

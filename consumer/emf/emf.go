@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,19 +27,49 @@ type Metrics struct {
 	mu sync.Mutex // one Write per line, lines never interleave
 }
 
-// metricNames are the metrics of a batch, in the order they are declared.
-var metricNames = []struct{ name, unit string }{
-	{"Linked", "Count"}, {"Refreshed", "Count"}, {"Unchanged", "Count"},
-	{"Skipped", "Count"}, {"SkippedGuest", "Count"}, {"SkippedNoPhone", "Count"}, {"SkippedInvalidPhone", "Count"},
-	{"SkippedIgnoredPhone", "Count"},
-	{"Invalid", "Count"}, {"Failed", "Count"}, {"BatchSize", "Count"}, {"ProcessingTime", "Milliseconds"},
+// metricNames are the metrics of a batch, in the order they are declared:
+// one per outcome, one per skip reason after Skipped, then BatchSize and
+// ProcessingTime.
+var metricNames = func() []metricName {
+	var names []metricName
+	for _, o := range consumer.Outcomes {
+		names = append(names, metricName{outcomeMetric(o), "Count"})
+		if o == consumer.Skipped {
+			for _, r := range consumer.SkipReasons {
+				names = append(names, metricName{skipMetric(r), "Count"})
+			}
+		}
+	}
+	return append(names, metricName{"BatchSize", "Count"}, metricName{"ProcessingTime", "Milliseconds"})
+}()
+
+type metricName struct{ name, unit string }
+
+// outcomeMetric and skipMetric are the EMF edge of the pipeline's
+// vocabulary: an outcome counts under its name capitalised (Linked ...
+// Failed), a skip reason under Skipped and its name in CamelCase
+// (SkippedGuest, SkippedNoPhone, SkippedInvalidPhone, SkippedIgnoredPhone,
+// SkippedForgotten).
+func outcomeMetric(o consumer.Outcome) string { return camel(string(o)) }
+
+func skipMetric(reason string) string { return "Skipped" + camel(reason) }
+
+// camel turns "no-phone" into "NoPhone".
+func camel(s string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(s, "-") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
 
 // ageNames are the freshness metrics, declared only for a batch that wrote a
 // link (Linked or Refreshed): the event age (now - occurredAt) of the
 // written links, as the batch's maximum and a sum and count for the average
 // (Sum / Count over a period).
-var ageNames = []struct{ name, unit string }{
+var ageNames = []metricName{
 	{"EventAgeMax", "Milliseconds"}, {"EventAgeSum", "Milliseconds"}, {"EventAgeCount", "Count"},
 }
 
@@ -96,29 +127,13 @@ func (m *Metrics) Batch(results []consumer.Result, elapsed time.Duration) error 
 func count(results []consumer.Result, now time.Time) map[string]float64 {
 	values := map[string]float64{}
 	for _, r := range results {
-		switch r.Outcome {
-		case consumer.Linked:
-			values["Linked"]++
-		case consumer.Refreshed:
-			values["Refreshed"]++
-		case consumer.Unchanged:
-			values["Unchanged"]++
-		case consumer.Skipped:
-			values["Skipped"]++
-			switch r.Reason {
-			case consumer.SkipGuest:
-				values["SkippedGuest"]++
-			case consumer.SkipNoPhone:
-				values["SkippedNoPhone"]++
-			case consumer.SkipInvalidPhone:
-				values["SkippedInvalidPhone"]++
-			case consumer.SkipIgnoredPhone:
-				values["SkippedIgnoredPhone"]++
-			}
-		case consumer.Invalid:
-			values["Invalid"]++
-		default:
-			values["Failed"]++
+		o := r.Outcome
+		if !slices.Contains(consumer.Outcomes, o) {
+			o = consumer.Failed
+		}
+		values[outcomeMetric(o)]++
+		if o == consumer.Skipped && slices.Contains(consumer.SkipReasons, r.Reason) {
+			values[skipMetric(r.Reason)]++
 		}
 		if (r.Outcome == consumer.Linked || r.Outcome == consumer.Refreshed) && !r.OccurredAt.IsZero() {
 			age := float64(max(0, now.Sub(r.OccurredAt).Microseconds())) / 1000

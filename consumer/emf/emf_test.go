@@ -139,7 +139,7 @@ func TestMetricsEventAge(t *testing.T) {
 		{Outcome: consumer.Linked, OccurredAt: now.Add(time.Second)}, // a producer's clock ahead: 0
 		{Outcome: consumer.Unchanged, OccurredAt: ago(time.Hour)},
 		{Outcome: consumer.Failed, OccurredAt: ago(time.Hour)},
-		{Outcome: consumer.Skipped, Reason: consumer.SkipGuest, OccurredAt: ago(time.Hour)},
+		{Outcome: consumer.Skipped, Reason: consumer.ReasonGuest, OccurredAt: ago(time.Hour)},
 		{Outcome: consumer.Invalid},
 	}, time.Millisecond))
 	require.NoError(t, m.Batch([]consumer.Result{{Outcome: consumer.Unchanged, OccurredAt: ago(time.Hour)}}, time.Millisecond))

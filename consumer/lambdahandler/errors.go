@@ -68,9 +68,9 @@ func resultError(r consumer.Result) error {
 	switch {
 	case r.Outcome == consumer.Invalid:
 		return &InvalidEventError{e}
-	case r.Reason == consumer.FailStore:
+	case r.Reason == consumer.ReasonStore:
 		return &StoreError{e}
-	case r.Reason == consumer.FailDeadline || r.Reason == consumer.FailCanceled:
+	case r.Reason == consumer.ReasonDeadline || r.Reason == consumer.ReasonCanceled:
 		return &DeadlineError{e}
 	}
 	return &InternalError{e}

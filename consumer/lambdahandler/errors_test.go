@@ -98,7 +98,7 @@ func TestInvokeErrorUnwraps(t *testing.T) {
 	require.ErrorAs(t, err, &se, "Invoke(store failure) = %v", err)
 	assert.ErrorIs(t, err, throttled, "Invoke(store failure) cause")
 	assert.Equal(t, "evt-ord-1", se.EventID)
-	assert.Equal(t, consumer.FailStore, se.Reason)
+	assert.Equal(t, consumer.ReasonStore, se.Reason)
 
 	_, err = h.Invoke(context.Background(), json.RawMessage(`{"foo":1}`))
 	var ue *lambdahandler.UnsupportedPayloadError

@@ -820,7 +820,7 @@ func TestWorkerPanicFailsOnlyItsMessage(t *testing.T) {
 		}
 	}
 	require.NotNil(t, line, "no failed line in the log:\n%s", logs.String())
-	assert.Equal(t, consumer.FailPanic, line["reason"])
+	assert.Equal(t, consumer.ReasonPanic, line["reason"])
 	assert.Equal(t, evs[1].EventID, line["eventId"], "eventId of the panicking message")
 	assert.Equal(t, evs[1].OrderID, line["orderId"], "orderId of the panicking message")
 	assert.Contains(t, line["error"], "linker exploded")
