@@ -1,10 +1,13 @@
 package consumer_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,6 +57,31 @@ func TestWriteOutcomes(t *testing.T) {
 			assert.Equal(t, tt.wantReason, r.Reason, "Process(%s) reason", tt.name)
 			assert.Contains(t, consumer.Outcomes, r.Outcome)
 			assert.Equal(t, tt.want == consumer.Failed || tt.want == consumer.Invalid, r.Err != nil, "Process(%s) err %v", tt.name, r.Err)
+		})
+	}
+}
+
+// TestSummaryKeys: the summary the CLI prints and the log line both key
+// each count by the outcome's own word.
+func TestSummaryKeys(t *testing.T) {
+	for _, o := range consumer.Outcomes {
+		t.Run(string(o), func(t *testing.T) {
+			var s consumer.Summary
+			s.Add(o)
+			var fromJSON map[string]int
+			b, err := json.Marshal(s)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &fromJSON))
+			assert.Equal(t, 1, fromJSON[string(o)], "JSON %s", b)
+			assert.Equal(t, 1, fromJSON["events"], "JSON %s", b)
+			assert.Len(t, fromJSON, len(consumer.Outcomes)+1, "JSON %s", b)
+
+			var logged bytes.Buffer
+			log := zerolog.New(&logged)
+			s.Log(log.Info(), 0).Send()
+			var fromLog map[string]any
+			require.NoError(t, json.Unmarshal(logged.Bytes(), &fromLog))
+			assert.EqualValues(t, 1, fromLog[string(o)], "log %s", logged.String())
 		})
 	}
 }

@@ -25,7 +25,7 @@ type Result struct {
 }
 
 // Summary counts outcomes; its JSON form is what `phonelookup process` and
-// `consume` print.
+// `consume` print, with a key per outcome, the outcome's own word.
 type Summary struct {
 	Events    int `json:"events"`
 	Linked    int `json:"linked"`
@@ -36,30 +36,38 @@ type Summary struct {
 	Failed    int `json:"failed"`
 }
 
+// count returns the count of outcome o (an unknown outcome counts as
+// Failed).
+func (s *Summary) count(o Outcome) *int {
+	switch o {
+	case Linked:
+		return &s.Linked
+	case Refreshed:
+		return &s.Refreshed
+	case Unchanged:
+		return &s.Unchanged
+	case Skipped:
+		return &s.Skipped
+	case Invalid:
+		return &s.Invalid
+	}
+	return &s.Failed
+}
+
 // Add counts one result.
 func (s *Summary) Add(o Outcome) {
 	s.Events++
-	switch o {
-	case Linked:
-		s.Linked++
-	case Refreshed:
-		s.Refreshed++
-	case Unchanged:
-		s.Unchanged++
-	case Skipped:
-		s.Skipped++
-	case Invalid:
-		s.Invalid++
-	default:
-		s.Failed++
-	}
+	*s.count(o)++
 }
 
-// Log adds the counts and elapsed to e (the summary line of a batch or run).
+// Log adds the counts, keyed by the outcomes' words, and elapsed to e (the
+// summary line of a batch or run).
 func (s Summary) Log(e *zerolog.Event, elapsed time.Duration) *zerolog.Event {
-	return e.Int("events", s.Events).Int("linked", s.Linked).Int("refreshed", s.Refreshed).
-		Int("unchanged", s.Unchanged).Int("skipped", s.Skipped).Int("invalid", s.Invalid).
-		Int("failed", s.Failed).Dur("elapsed", elapsed)
+	e = e.Int("events", s.Events)
+	for _, o := range Outcomes {
+		e = e.Int(string(o), *s.count(o))
+	}
+	return e.Dur("elapsed", elapsed)
 }
 
 // OK reports whether nothing was invalid or failed.

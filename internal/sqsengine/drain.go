@@ -93,23 +93,34 @@ func (l *Lease) Drain(ctx context.Context, want func() int, handle func(fresh, a
 		if empties < emptyLimit {
 			continue
 		}
-		c, err := QueueCounts(ctx, l.SQS, l.QueueURL)
-		if err != nil {
-			if ctx.Err() != nil {
-				return EndInterrupted, nil
-			}
-			return "", err
-		}
-		if c.Delayed == 0 && drained(c, l.Held()) {
-			return EndDrained, nil
-		}
-		if confirmations++; confirmations >= maxConfirmations {
-			l.Log.Warn().Int("visible", c.Visible).Int("inFlight", c.InFlight).Int("delayed", c.Delayed).Int("held", l.Held()).
-				Msg("receives come back empty but the queue still counts messages; stopping here, run again for the rest")
-			return EndUnconfirmed, nil
+		if end, err := l.confirmDrained(ctx, &confirmations); end != "" || err != nil {
+			return end, err
 		}
 		empties = 0
 	}
+}
+
+// confirmDrained reads the queue's counts after Drain's empty receives: it
+// ends the drain (EndDrained) when they show nothing beyond what the lease
+// holds, or (EndUnconfirmed) after maxConfirmations reads that do not;
+// otherwise it returns "" and the drain goes on.
+func (l *Lease) confirmDrained(ctx context.Context, confirmations *int) (DrainEnd, error) {
+	c, err := QueueCounts(ctx, l.SQS, l.QueueURL)
+	if err != nil {
+		if ctx.Err() != nil {
+			return EndInterrupted, nil
+		}
+		return "", err
+	}
+	if c.Delayed == 0 && drained(c, l.Held()) {
+		return EndDrained, nil
+	}
+	if *confirmations++; *confirmations >= maxConfirmations {
+		l.Log.Warn().Int("visible", c.Visible).Int("inFlight", c.InFlight).Int("delayed", c.Delayed).Int("held", l.Held()).
+			Msg("receives come back empty but the queue still counts messages; stopping here, run again for the rest")
+		return EndUnconfirmed, nil
+	}
+	return "", nil
 }
 
 // receiveFailed handles a failed receive of Drain: it ends the drain when
