@@ -370,3 +370,23 @@ func TestUsageErrorsClipLongValues(t *testing.T) {
 		assert.NotContains(t, r.stderr, strings.Repeat(args[len(args)-1][10:11], maxEcho+1), "%.80q: stderr echoes the value", args)
 	}
 }
+
+// TestProcessDryRun: process --dry-run needs no table and writes nothing;
+// one verdict line per event (inspect's words, the phone masked, never the
+// content), a summary, exit 1 when a line is invalid.
+func TestProcessDryRun(t *testing.T) {
+	t.Parallel()
+	const file = "testdata/validate.jsonl"
+	r := runCLI(t, noEnv, "process", "--dry-run", file)
+	assert.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, lines, 6, "5 verdicts and the summary:\n%s", r.stdout)
+	assert.True(t, strings.HasPrefix(lines[0], file+":1: valid: would link eventId=\"evt-v1\""), lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], file+":2: invalid: eventId "), lines[1])
+	assert.True(t, strings.HasPrefix(lines[4], file+":6: invalid: body "), lines[4])
+	assert.Equal(t, `{"events":5,"valid":2,"invalid":3}`, lines[5])
+	assert.Equal(t, "phonelookup process: 3 of 5 events invalid (dry run: nothing written)\n", r.stderr)
+	for _, secret := range []string{"7946 0958", "+442079460958", "secret-customer-id", "not json"} {
+		assert.NotContains(t, r.stdout, secret, "process --dry-run prints content")
+	}
+}

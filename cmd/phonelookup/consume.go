@@ -51,7 +51,7 @@ until it has 10 messages or the wait ends: use a short wait (1s) locally.`,
 	o.concurrency = intFlag(fs, "concurrency", 0, 0, 1000, "messages processed at once (default $CONSUMER_CONCURRENCY or 10)")
 	fs.BoolVar(&o.untilEmpty, "until-empty", false, "exit once the queue is empty and nothing is in flight")
 	fs.DurationVar(&o.progress, "progress", 5*time.Second, "interval of the progress lines on stderr")
-	fs.DurationVar(&o.wait, "wait", maxWait, "receive wait, 0s to 20s (0s: short polling; default 1s with --until-empty)")
+	fs.DurationVar(&o.wait, "wait", maxWait, "receive wait, 0s to 20s; 0s: short polling; 1s when --until-empty is given without --wait")
 	return cmd
 }
 

@@ -118,6 +118,7 @@ func dlqInspect(ctx context.Context, e proc, a *app.App, queue, url string, maxN
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", queue, err)
 	}
+	rep.Queue = queue // as given, as depth and redrive name it
 	if asJSON {
 		err = printJSON(e.stdout, rep)
 	} else {
@@ -211,13 +212,13 @@ func dlqRedrive(ctx context.Context, e proc, a *app.App, queue, src string, o re
 	}
 	fmt.Fprintf(e.stderr, "redrive: %s mode (%s): %s -> %s\n", chosen, why, src, cmp.Or(destURL, "each message's source queue"))
 	if chosen == dlq.ModeNative {
-		return redriveNative(ctx, e, a, src, destARN, int32(rate))
+		return redriveNative(ctx, e, a, queue, src, destURL, destARN, int32(rate))
 	}
 	r := &dlq.Redrive{
 		SQS: a.SQS, Source: src, Destination: destURL, Filter: filter, Max: *o.max, Rate: rate,
 		DryRun: o.dryRun, DryRunOut: e.stdout, Processor: a.Processor, Options: dlqOptions(ctx, e, a, "redrive", src, *o.max),
 	}
-	return redriveClient(ctx, e, r, o.audit)
+	return redriveClient(ctx, e, r, queue, o.audit)
 }
 
 // redriveDestination resolves --to: "original" is the one queue that
@@ -242,47 +243,6 @@ func redriveDestination(ctx context.Context, a *app.App, src, to string, each bo
 		return "", "", usagef("%v", err)
 	}
 	return url, arn, nil
-}
-
-// redriveNative runs SQS's move task from src to destARN ("": each
-// message's source queue) and reports its last state.
-func redriveNative(ctx context.Context, e proc, a *app.App, src, destARN string, rate int32) error {
-	srcARN, err := sqsengine.QueueARN(ctx, a.SQS, src)
-	if err != nil {
-		return err
-	}
-	n := &dlq.Native{
-		SQS: a.SQS, SourceARN: srcARN, DestinationARN: destARN, Rate: rate,
-		Log: a.Config.Logger(e.stderr), Progress: dlqProgress(ctx, e, a, "redrive", src, 0),
-	}
-	res, err := n.Run(ctx)
-	switch err = dlqReport(e.stdout, res, err); {
-	case err != nil:
-		return err
-	case res.Interrupted:
-		return fmt.Errorf("interrupted: move task %s after moving ~%d; the rest is still in the dead-letter queue", res.Status, res.Moved)
-	case !res.OK():
-		return fmt.Errorf("move task %s (%s) after moving ~%d", res.Status, cmp.Or(res.FailureReason, "no reason given"), res.Moved)
-	}
-	return nil
-}
-
-// redriveClient runs r (client mode) with its audit file and reports.
-func redriveClient(ctx context.Context, e proc, r *dlq.Redrive, auditPath string) error {
-	audit, closeAudit, err := openAudit(auditPath)
-	if err != nil {
-		return err
-	}
-	r.Audit = audit
-	s, err := r.Run(ctx)
-	if err = dlqReport(e.stdout, s, err, closeAudit); err != nil {
-		return err
-	}
-	if s.Failed > 0 {
-		return fmt.Errorf("%d messages failed (%d of them are in both queues); moved %d", s.Failed, s.InBoth, s.Moved)
-	}
-	return stopped(s.End, fmt.Sprintf("interrupted after moving %d; the rest is still in the dead-letter queue", s.Moved),
-		fmt.Sprintf(" after moving %d; messages may be left in the dead-letter queue", s.Moved))
 }
 
 func newDLQReprocessCmd(e proc) *cobra.Command {
@@ -386,7 +346,7 @@ func dlqProgress(ctx context.Context, e proc, a *app.App, label, url string, max
 	if maxN > 0 && (total == 0 || maxN < total) {
 		total = maxN
 	}
-	return newProgress(e.stderr, label, total)
+	return newProgress(e.stderr, label, "messages", total)
 }
 
 // openAudit opens path for appending audit lines ("" : no audit).
@@ -422,10 +382,20 @@ func printJSON(w io.Writer, v any) error {
 	return err
 }
 
-// writeInspectText writes an inspect report for a person.
+// endWords says how a read of a queue ended, for a person.
+var endWords = map[sqsengine.DrainEnd]string{
+	sqsengine.EndDrained:       "every message read; none consumed",
+	sqsengine.EndMax:           "--max reached; none consumed",
+	sqsengine.EndInterrupted:   "interrupted; none consumed",
+	sqsengine.EndUnconfirmed:   "stopped: the queue's counts did not confirm every message was read",
+	sqsengine.EndInFlightLimit: "stopped: SQS's limit of messages in flight",
+}
+
+// writeInspectText writes an inspect report for a person: the sections
+// that have something.
 func writeInspectText(w io.Writer, r dlq.Report) {
 	fmt.Fprintf(w, "%s: %d messages inspected (%s); before: %d visible, %d in flight",
-		termtext.Escape(r.Queue), r.Inspected, r.End, r.Before.Visible, r.Before.InFlight)
+		termtext.Escape(r.Queue), r.Inspected, cmp.Or(endWords[r.End], string(r.End)), r.Before.Visible, r.Before.InFlight)
 	if r.After != nil {
 		fmt.Fprintf(w, "; after: %d visible, %d in flight", r.After.Visible, r.After.InFlight)
 	}
@@ -437,21 +407,30 @@ func writeInspectText(w io.Writer, r dlq.Report) {
 		{"by reason", r.ByReason}, {"by source", r.BySource}, {"by envelope", r.ByEnvelope},
 		{"by error", r.ByError}, {"by origin", r.ByOrigin},
 	} {
+		if len(sec.groups) == 0 {
+			continue
+		}
 		fmt.Fprintf(w, "\n%s:\n", sec.title)
 		for _, g := range sec.groups {
-			var ss []string
-			for _, s := range g.Samples {
-				x := cmp.Or(s.EventID, "messageId "+s.MessageID)
-				if s.Phone != "" {
-					x += " " + s.Phone
-				}
-				ss = append(ss, x)
-			}
-			fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
-			if len(ss) > 0 {
-				fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
-			}
-			fmt.Fprintln(w)
+			writeGroup(w, g)
 		}
 	}
+}
+
+// writeGroup writes one line of an inspect section: the count, the key and
+// samples.
+func writeGroup(w io.Writer, g dlq.Group) {
+	var ss []string
+	for _, s := range g.Samples {
+		x := cmp.Or(s.EventID, "messageId "+s.MessageID)
+		if s.Phone != "" {
+			x += " " + s.Phone
+		}
+		ss = append(ss, x)
+	}
+	fmt.Fprintf(w, "  %6d  %s", g.Count, termtext.Escape(g.Key))
+	if len(ss) > 0 {
+		fmt.Fprintf(w, "  (e.g. %s)", termtext.Escape(strings.Join(ss, ", ")))
+	}
+	fmt.Fprintln(w)
 }

@@ -212,6 +212,22 @@ func TestCLIDeadLetterTools(t *testing.T) {
 			assert.Contains(t, r.stderr, fmt.Sprintf("%s:%d: invalid: invalid event: ", export, n), "process stderr")
 		}
 		assert.Contains(t, r.stderr, "3 invalid, 0 failed of 3 events", "process stderr")
+
+		// The dry run gives inspect's verdicts and writes nothing; validate
+		// reads the export lines as process does.
+		r = step(1, "process", "--dry-run", export)
+		verdicts := map[string]int{}
+		for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n")[:3] {
+			_, rest, _ := strings.Cut(l, ": ") // after "file:n"
+			v, _, _ := strings.Cut(rest, " eventId=")
+			verdicts[v]++
+		}
+		assert.Equal(t, map[string]int{"invalid: order.id": 1, "invalid: source": 1, "invalid: version": 1}, verdicts,
+			"process --dry-run verdicts, the same as inspect's by reason:\n%s", r.stdout)
+		assert.Equal(t, `{"events":3,"valid":0,"invalid":3}`, lastLine(r.stdout))
+		r = step(1, "validate", export)
+		assert.Equal(t, `{"lines":3,"valid":0,"invalid":3}`+"\n", r.stdout, "validate of the export")
+		assert.NotContains(t, r.stderr, "eventId: missing", "validate reads the body of an export line")
 		waitDepth(t, getenv, dlqName, 3)
 	})
 
@@ -224,11 +240,15 @@ func TestCLIDeadLetterTools(t *testing.T) {
 			assert.True(t, strings.HasPrefix(l, "would move messageId="), "dry-run line %q", l)
 		}
 		assert.Contains(t, r.stdout, "eventId=evt-0902 orderId=ord-1902 source=pos reason=source envelope=event", "dry-run lines")
-		s := decodeStrict[dlq.RedriveSummary](t, "dlq redrive --dry-run", lastLine(r.stdout))
+		s := decodeStrict[redriveReport](t, "dlq redrive --dry-run", lastLine(r.stdout))
 		assert.True(t, s.DryRun)
-		assert.Equal(t, 3, s.WouldMove, "summary %+v", s)
+		assert.Equal(t, 3, *s.WouldMove, "summary %+v", s)
 		assert.Zero(t, s.Moved, "summary %+v", s)
-		assert.True(t, strings.HasSuffix(s.Destination, "/"+queue), "--to original resolves to %s: %+v", queue, s)
+		assert.Equal(t, dlqName, s.Queue, "the queue as given")
+		require.NotNil(t, s.Destination)
+		assert.True(t, strings.HasSuffix(*s.Destination, "/"+queue), "--to original resolves to %s: %+v", queue, s)
+		assert.Nil(t, s.ToMove, "client mode cannot know a move task's count: null")
+		assert.Contains(t, lastLine(r.stdout), `"toMove":null`, "null, not missing")
 		waitDepth(t, getenv, dlqName, 3)
 		waitDepth(t, getenv, queue, 0)
 	})
@@ -237,11 +257,12 @@ func TestCLIDeadLetterTools(t *testing.T) {
 		audit := filepath.Join(dir, "redrive-audit.jsonl")
 		r := step(0, "dlq", "redrive", "--queue", dlqName, "--filter", "reason=source", "--to", queue, "--audit", audit)
 		assert.Contains(t, r.stderr, "redrive: client mode (per-message work for --filter, --audit)", "stderr")
-		s := decodeStrict[dlq.RedriveSummary](t, "dlq redrive", r.stdout)
-		assert.Equal(t, 1, s.Moved, "summary %+v", s)
-		assert.Equal(t, 2, s.Filtered, "summary %+v", s)
-		assert.Zero(t, s.Failed, "summary %+v", s)
-		assert.Equal(t, sqsengine.EndDrained, s.End, "summary %+v", s)
+		s := decodeStrict[redriveReport](t, "dlq redrive", r.stdout)
+		assert.Equal(t, int64(1), s.Moved, "summary %+v", s)
+		assert.Equal(t, 2, *s.Filtered, "summary %+v", s)
+		assert.Zero(t, *s.Failed, "summary %+v", s)
+		assert.Equal(t, string(sqsengine.EndDrained), *s.End, "summary %+v", s)
+		assert.Equal(t, "completed", s.Status, "summary %+v", s)
 
 		actions := map[string][]string{}
 		for _, rec := range readJSONLines[dlq.AuditRecord](t, audit) {

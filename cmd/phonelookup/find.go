@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phonelookup/phonelookup/api"
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/internal/termtext"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -21,6 +23,27 @@ import (
 type personFlags struct {
 	table  tableFlags
 	caller string
+}
+
+// open finds who asks and wires the app, checking the table.
+func (p personFlags) open(ctx context.Context, e proc) (*app.App, string, error) {
+	who, err := callerName(e, p.caller)
+	if err != nil {
+		return nil, "", err
+	}
+	a, err := buildTable(ctx, e, p.table)
+	return a, who, err
+}
+
+// userArgs is the argument check of a command with a required --user and
+// no arguments.
+func userArgs(user *string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := noArgs(c, args); err != nil {
+			return err
+		}
+		return checkUser(*user)
+	}
 }
 
 func (p *personFlags) add(cmd *cobra.Command, what string) {
@@ -76,11 +99,7 @@ func checkUser(id string) error {
 
 func runFind(cmd *cobra.Command, e proc, p personFlags, raw, region string, asJSON bool) error {
 	ctx := cmd.Context()
-	who, err := callerName(e, p.caller)
-	if err != nil {
-		return err
-	}
-	a, err := buildTable(ctx, e, p.table)
+	a, who, err := p.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -154,12 +173,7 @@ first, read from the table (strongly consistent); unlinked ones only with
 --include-unlinked. --json prints the API's answer of
 GET /v1/customers/{id}/phones ({"cognitoId","phones"}). Every read writes an
 audit line on stderr.`,
-		Args: func(c *cobra.Command, args []string) error {
-			if err := noArgs(c, args); err != nil {
-				return err
-			}
-			return checkUser(user)
-		},
+		Args: userArgs(&user),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPhones(cmd, e, p, user, unlinked, asJSON)
 		},
@@ -173,11 +187,7 @@ audit line on stderr.`,
 
 func runPhones(cmd *cobra.Command, e proc, p personFlags, user string, unlinked, asJSON bool) error {
 	ctx := cmd.Context()
-	who, err := callerName(e, p.caller)
-	if err != nil {
-		return err
-	}
-	a, err := buildTable(ctx, e, p.table)
+	a, who, err := p.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -236,11 +246,7 @@ no such link. Audited on stderr like find.`,
 
 func runUnlink(cmd *cobra.Command, e proc, p personFlags, user, raw, region string) error {
 	ctx := cmd.Context()
-	who, err := callerName(e, p.caller)
-	if err != nil {
-		return err
-	}
-	a, err := buildTable(ctx, e, p.table)
+	a, who, err := p.open(ctx, e)
 	if err != nil {
 		return err
 	}

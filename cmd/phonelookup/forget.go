@@ -17,19 +17,10 @@ func newForgetCmd(e proc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "forget --user ID",
 		Short: "erase a customer: delete every link, keep a tombstone (no phone) so that no later event links them again",
-		Args: func(c *cobra.Command, args []string) error {
-			if err := noArgs(c, args); err != nil {
-				return err
-			}
-			return checkUser(user)
-		},
+		Args:  userArgs(&user),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			who, err := callerName(e, p.caller)
-			if err != nil {
-				return err
-			}
-			a, err := buildTable(ctx, e, p.table)
+			a, who, err := p.open(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -73,8 +64,8 @@ func audit(e proc) *zerolog.Event {
 // scanProgress shows a parallel scan's progress on stderr: a bar on a
 // terminal, else a line every few seconds.
 func scanProgress(e proc, label string) (progress, func(int)) {
-	p := newProgress(e.stderr, label, 0)
-	return p, func(n int) { p.Update(n, "items scanned") }
+	p := newProgress(e.stderr, label, "items scanned", 0)
+	return p, func(n int) { p.Update(n, "") }
 }
 
 // scanTimeout bounds a whole-table scan.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -67,30 +68,13 @@ func importLegacy(ctx context.Context, e proc, o importOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	var mu sync.Mutex
-	sum := importSummary{DryRun: o.dryRun}
-	count := func(f *int) { mu.Lock(); *f++; mu.Unlock() }
-	one := func(ctx context.Context, r dynamo.LegacyRecord) error {
-		phone, err := a.Phones.Normalize(r.Phone, o.region)
-		switch {
-		case err != nil:
-			count(&sum.Unparseable)
-			mu.Lock()
-			fmt.Fprintf(e.stderr, "import-legacy: unparseable number %s (%v)\n", lookup.MaskPhone(r.Phone), errors.Unwrap(err))
-			mu.Unlock()
-			return nil
-		case a.Processor.Ignore[phone]:
-			count(&sum.Ignored)
-			return nil
-		case o.dryRun:
-			return importDry(ctx, a, r.CognitoID, phone, &sum, count)
-		}
-		return importOne(ctx, a, r.CognitoID, phone, &sum, count)
-	}
+	li := &legacyImport{a: a, stderr: e.stderr, region: o.region}
+	li.sum.DryRun = o.dryRun
 	p, progress := scanProgress(e, "import-legacy")
-	scan, err := a.Store.ScanLegacy(ctx, *o.segments, one, progress)
+	scan, err := a.Store.ScanLegacy(ctx, *o.segments, li.one, progress)
+	sum := li.sum
 	sum.Scanned, sum.Records, sum.Foreign = scan.Scanned, scan.Records, scan.Foreign
-	p.Finish(sum.Scanned, "items scanned")
+	p.Finish(sum.Scanned, "")
 	if jerr := json.NewEncoder(e.stdout).Encode(sum); jerr != nil && err == nil {
 		err = jerr
 	}
@@ -100,31 +84,52 @@ func importLegacy(ctx context.Context, e proc, o importOptions) error {
 	return nil
 }
 
-// importDry counts what importing one record would do.
-func importDry(ctx context.Context, a *app.App, id, phone string, sum *importSummary, count func(*int)) error {
-	_, err := a.Store.Get(ctx, id, phone)
-	if errors.Is(err, lookup.ErrNotFound) {
-		count(&sum.Imported)
-		return nil
-	}
-	if err == nil {
-		count(&sum.AlreadyLinked)
-	}
-	return err
+// legacyImport imports the legacy records the scan hands it, from
+// concurrent segments, and counts what it did.
+type legacyImport struct {
+	a      *app.App
+	stderr io.Writer
+	region string
+	mu     sync.Mutex // guards sum and stderr
+	sum    importSummary
 }
 
-// importOne imports one record and counts what it did.
-func importOne(ctx context.Context, a *app.App, id, phone string, sum *importSummary, count func(*int)) error {
-	out, err := a.Store.ImportLegacy(ctx, id, phone)
+func (li *legacyImport) count(f *int) { li.mu.Lock(); *f++; li.mu.Unlock() }
+
+// one imports one record (with DryRun, looks whether it would).
+func (li *legacyImport) one(ctx context.Context, r dynamo.LegacyRecord) error {
+	phone, err := li.a.Phones.Normalize(r.Phone, li.region)
+	switch {
+	case err != nil:
+		li.mu.Lock()
+		li.sum.Unparseable++
+		fmt.Fprintf(li.stderr, "import-legacy: unparseable number %s (%v)\n", lookup.MaskPhone(r.Phone), errors.Unwrap(err))
+		li.mu.Unlock()
+		return nil
+	case li.a.Processor.Ignore[phone]:
+		li.count(&li.sum.Ignored)
+		return nil
+	case li.sum.DryRun:
+		_, err := li.a.Store.Get(ctx, r.CognitoID, phone)
+		if errors.Is(err, lookup.ErrNotFound) {
+			li.count(&li.sum.Imported)
+			return nil
+		}
+		if err == nil {
+			li.count(&li.sum.AlreadyLinked)
+		}
+		return err
+	}
+	out, err := li.a.Store.ImportLegacy(ctx, r.CognitoID, phone)
 	switch {
 	case errors.Is(err, lookup.ErrForgotten):
-		count(&sum.Forgotten)
+		li.count(&li.sum.Forgotten)
 	case err != nil:
 		return err
 	case out == dynamo.Imported:
-		count(&sum.Imported)
+		li.count(&li.sum.Imported)
 	default:
-		count(&sum.AlreadyLinked)
+		li.count(&li.sum.AlreadyLinked)
 	}
 	return nil
 }

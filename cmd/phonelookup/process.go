@@ -4,6 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +28,7 @@ const (
 func newProcessCmd(e proc) *cobra.Command {
 	var c tableFlags
 	var conc *int
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "process [FILE|-]...",
 		Short: "run events (JSON lines, any envelope) through the pipeline",
@@ -30,12 +36,21 @@ func newProcessCmd(e proc) *cobra.Command {
 the pipeline, as consume runs a message: for backfills, and to replay a
 'dlq export' file (a line of it is run as its body). One stderr line per
 invalid or failed line (its number and the reason, never the content); a
-JSON summary on stdout. Exit 0 when no line was invalid or failed, else 1.`,
+JSON summary on stdout. Exit 0 when no line was invalid or failed, else 1.
+
+--dry-run writes nothing and needs no table: one line on stdout per event
+with the processor's verdict, the one dlq inspect groups by ("valid: would
+link", "valid: would skip (reason)", "invalid: field"), then a JSON summary;
+exit 1 if any line is invalid.`,
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if dryRun {
+				return runDryRun(cmd.Context(), e, c, files)
+			}
 			return runProcess(cmd.Context(), e, c, *conc, files)
 		},
 	}
 	addTableFlags(cmd.Flags(), &c)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the processor's verdict of each line (as dlq inspect gives it); write nothing")
 	conc = intFlag(cmd.Flags(), "concurrency", 0, 0, 1000, "events processed at once (default $CONSUMER_CONCURRENCY or 10)")
 	return cmd
 }
@@ -111,4 +126,67 @@ func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, su
 	})
 	flush()
 	return err
+}
+
+// dryRunStats is the summary of process --dry-run.
+type dryRunStats struct {
+	Events  int `json:"events"`
+	Valid   int `json:"valid"`
+	Invalid int `json:"invalid"`
+}
+
+// runDryRun prints the verdict of each line, as dlq inspect gives it
+// (dlq.Describe, dlq.Info.Verdict), writing nothing.
+func runDryRun(ctx context.Context, e proc, c tableFlags, files []string) error {
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	a, err := build(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	var st dryRunStats
+	for _, name := range files {
+		err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
+			st.Events++
+			if lineErr == nil {
+				line, lineErr = dlq.LineBody(line)
+			}
+			if lineErr != nil {
+				st.Invalid++
+				fmt.Fprintf(e.stdout, "%s:%d: invalid: %s\n", termtext.Escape(label), n, termtext.Escape(lineErr.Error()))
+				return
+			}
+			info := dlq.Describe(a.Processor, types.Message{MessageId: aws.String(fmt.Sprint(n)), Body: aws.String(string(line))})
+			verdict, phone := info.Verdict()
+			if info.Valid() {
+				st.Valid++
+			} else {
+				st.Invalid++
+			}
+			fmt.Fprintf(e.stdout, "%s:%d: %s%s\n", termtext.Escape(label), n, termtext.Escape(verdict), dryRunIDs(info, phone))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := printJSON(e.stdout, st); err != nil {
+		return err
+	}
+	if st.Invalid > 0 {
+		return fmt.Errorf("%d of %d events invalid (dry run: nothing written)", st.Invalid, st.Events)
+	}
+	return nil
+}
+
+// dryRunIDs are the identifiers of a verdict line: eventId, orderId, the
+// masked phone and the error (which never quotes personal data), quoted.
+func dryRunIDs(info dlq.Info, phone string) string {
+	var b strings.Builder
+	for _, kv := range [][2]string{{"eventId", info.EventID}, {"orderId", info.OrderID}, {"phone", phone}, {"error", info.Error}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, " %s=%s", kv[0], termtext.Escape(strconv.Quote(kv[1])))
+		}
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,11 +24,12 @@ type progress interface {
 }
 
 // newProgress returns a progress bar on w when w is a terminal, else a
-// writer of a line every progressEvery. total is the expected number of
-// messages (the queue's count), 0 if unknown.
-func newProgress(w io.Writer, label string, total int) progress {
+// writer of a line every progressEvery. unit is what is counted ("messages",
+// "items scanned"); total is the expected number (the queue's count), 0 if
+// unknown.
+func newProgress(w io.Writer, label, unit string, total int) progress {
 	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-		return &lineProgress{w: w, label: label, total: total, every: progressEvery, start: time.Now(), last: time.Now()}
+		return &lineProgress{w: w, label: label, unit: unit, total: total, every: progressEvery, start: time.Now(), last: time.Now()}
 	}
 	max := int64(total)
 	if max <= 0 {
@@ -38,7 +40,7 @@ func newProgress(w io.Writer, label string, total int) progress {
 		progressbar.OptionSetDescription(label),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("msg"),
+		progressbar.OptionSetItsString(strings.Fields(unit)[0]),
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
@@ -76,7 +78,7 @@ func (p *barProgress) Finish(done int, detail string) {
 type lineProgress struct {
 	mu          sync.Mutex
 	w           io.Writer
-	label       string
+	label, unit string
 	total       int
 	every       time.Duration
 	start, last time.Time
@@ -103,6 +105,9 @@ func (p *lineProgress) line(done int, detail string) {
 	if p.total > 0 {
 		of = fmt.Sprintf(" of ~%d", p.total)
 	}
+	if detail != "" {
+		detail = ", " + detail
+	}
 	el := time.Since(p.start)
-	fmt.Fprintf(p.w, "%s: %d%s messages, %s, %.1f/s, %s\n", p.label, done, of, detail, float64(done)/max(el.Seconds(), 0.001), el.Round(time.Second))
+	fmt.Fprintf(p.w, "%s: %d%s %s%s, %.1f/s, %s\n", p.label, done, of, p.unit, detail, float64(done)/max(el.Seconds(), 0.001), el.Round(time.Second))
 }

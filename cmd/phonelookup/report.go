@@ -61,7 +61,7 @@ func reportShared(ctx context.Context, e proc, o sharedOptions) error {
 	defer cancel()
 	p, progress := scanProgress(e, "report shared")
 	r, err := a.Store.SharedNumbers(ctx, *o.segments, *o.min, progress)
-	p.Finish(r.Read, "items scanned")
+	p.Finish(r.Read, "")
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,13 @@ step "phonelookup setup --queues (visibility timeout 1 s so that the demo's retr
 step "phonelookup publish $samples --queue order-committed"
 "$bin" publish "$samples" --queue order-committed || exit 1
 
-step "phonelookup consume --queue order-committed --until-empty"
-echo "(the samples include 3 invalid events: each is received 5 times, then SQS moves it to the dead-letter queue)"
-LOG_LEVEL=${LOG_LEVEL:-error} "$bin" consume --queue order-committed --until-empty --progress 2s || exit 1
+step "phonelookup consume --queue order-committed --until-empty --wait 1s"
+echo "(the samples include 3 invalid events: each is received 5 times, then SQS moves it to the dead-letter queue;"
+echo " consume exits 1 because messages failed. --wait 1s: the SQS emulator holds a receive until it has 10"
+echo " messages or the wait ends, so the 20 s of AWS would make every event wait 20 s here)"
+LOG_LEVEL=${LOG_LEVEL:-error} "$bin" consume --queue order-committed --until-empty --wait 1s --progress 2s
+rc=$?
+[ "$rc" -eq 1 ] || { echo "consume: exit $rc, want 1 (the invalid events were left for the dead-letter queue)"; exit 1; }
 
 step "dead-letter queue: how many, and why (dlq inspect reads without consuming)"
 "$bin" dlq depth --queue order-committed-dlq || exit 1
