@@ -12,7 +12,12 @@ samples=testdata/events/samples.jsonl
 "$bin" setup --queues --max-receives 5 --visibility-timeout 1 || exit 1
 "$bin" publish "$samples" --queue order-committed || exit 1
 echo "consuming the samples (the 3 invalid events are received 5 times each, then dead-lettered)..."
-LOG_LEVEL=${LOG_LEVEL:-error} "$bin" consume --queue order-committed --until-empty || exit 1
+# --wait 1s: the SQS emulator holds a receive until it has 10 messages or the
+# wait ends, where SQS answers as soon as one is there. Exit 1 is expected:
+# the invalid samples are left for the dead-letter queue.
+LOG_LEVEL=${LOG_LEVEL:-error} "$bin" consume --queue order-committed --until-empty --wait 1s
+rc=$?
+[ "$rc" -le 1 ] || exit "$rc"
 
 cat <<MSG
 
