@@ -112,7 +112,7 @@ func TestPhones(t *testing.T) {
 	got := decodeStrict[api.PhonesAnswer](t, "phones", r.stdout)
 	assert.Equal(t, userA, got.CognitoID)
 	require.NotEmpty(t, got.Phones)
-	assert.Equal(t, customerA, got.Phones[0], "the most recently seen number first")
+	assert.Equal(t, api.PhoneView{LinkView: customerA, International: "+44 20 7946 0958"}, got.Phones[0], "the most recently seen number first")
 	assert.Contains(t, r.stderr, `"command":"phones"`)
 	assert.Contains(t, r.stderr, `"message":"customer's phones listed"`)
 	n := len(got.Phones)
