@@ -78,11 +78,27 @@ const (
 
 // Failure classes: the Reason of a Failed result.
 const (
-	FailStore    = "store"    // a store error after the SDK's retries
-	FailDeadline = "deadline" // the batch's deadline, not an HTTP client timeout
-	FailCanceled = "canceled" // the context was cancelled
-	FailPanic    = "panic"    // a bug
+	FailThrottled   = string(lookup.Throttled)   // the store throttled, after the SDK's retries
+	FailUnavailable = string(lookup.Unavailable) // the store failed or did not answer, after the SDK's retries
+	FailStore       = "store"                    // any other store error
+	FailDeadline    = "deadline"                 // the batch's or the message's deadline
+	FailCanceled    = "canceled"                 // the context was cancelled
+	FailPanic       = "panic"                    // a bug
 )
+
+// Transient reports whether a Failed result may succeed if the message is
+// tried again later (throttled, unavailable, out of time), as opposed to
+// a bug or a store error that will not go away by waiting.
+func (r Result) Transient() bool {
+	if r.Outcome != Failed {
+		return false
+	}
+	switch r.Reason {
+	case FailThrottled, FailUnavailable, FailDeadline, FailCanceled:
+		return true
+	}
+	return false
+}
 
 // InvalidReason returns the Reason of an invalid message from the error that
 // made it invalid: the field of an *events.InvalidError (ReasonBody when it
@@ -232,19 +248,29 @@ func (p *Processor) write(ctx context.Context, d Decision) Result {
 	case errors.Is(err, lookup.ErrInvalidSighting):
 		r.Outcome, r.Reason, r.Err = Invalid, InvalidReason(err), err
 	case err != nil:
-		r.Outcome, r.Reason, r.Err = Failed, failureClass(ctx), err
+		r.Outcome, r.Reason, r.Err = Failed, failureClass(ctx, err), err
 	default:
 		r.Outcome = Outcome(out)
 	}
 	return r
 }
 
-// failureClass names the kind of a store failure for logs and metrics.
-func failureClass(ctx context.Context) string {
+// failureClass names the kind of a store failure for logs and metrics: the
+// context's end first (the batch's or message's deadline, a cancellation),
+// then lookup.Classify's kind of err.
+func failureClass(ctx context.Context, err error) string {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return FailDeadline
 	case ctx.Err() != nil:
+		return FailCanceled
+	}
+	switch lookup.Classify(ctx, err) {
+	case lookup.Throttled:
+		return FailThrottled
+	case lookup.Unavailable:
+		return FailUnavailable
+	case lookup.Cancelled:
 		return FailCanceled
 	}
 	return FailStore

@@ -44,6 +44,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
+	cfg.Face = app.FaceLambda
 	a, err := app.Build(ctx, cfg)
 	if err != nil {
 		return nil, err

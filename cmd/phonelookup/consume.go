@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 )
 
@@ -23,7 +24,7 @@ func cmdConsume(ctx context.Context, e proc, args []string) error {
 	if len(pos) > 0 {
 		return usagef("consume takes no arguments")
 	}
-	a, err := build(ctx, e, c)
+	a, err := buildFor(ctx, e, c, app.FaceWorker)
 	if err != nil {
 		return err
 	}

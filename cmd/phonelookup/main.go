@@ -91,12 +91,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return err
 }
 
-// build wires the app from the environment and the table flags.
+// build wires the app from the environment and the table flags, with the
+// CLI's retries.
 func build(ctx context.Context, e proc, c tableFlags) (*app.App, error) {
+	return buildFor(ctx, e, c, app.FaceCLI)
+}
+
+// buildFor is build for the face of a command that serves like another
+// binary (consume as the worker, serve as the API).
+func buildFor(ctx context.Context, e proc, c tableFlags, face app.Face) (*app.App, error) {
 	cfg, err := app.FromEnv(e.getenv)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Face = face
 	if c.table != "" {
 		cfg.Table = c.table
 	}

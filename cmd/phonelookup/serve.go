@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 )
 
 // The local server's limits.
@@ -41,7 +43,7 @@ func cmdServe(ctx context.Context, e proc, args []string) error {
 	if !loopback && !*open {
 		return usagef("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", *addr)
 	}
-	a, err := build(ctx, e, c)
+	a, err := buildFor(ctx, e, c, app.FaceAPI)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func resultError(r consumer.Result) error {
 	switch {
 	case r.Outcome == consumer.Invalid:
 		return &InvalidEventError{e}
-	case r.Reason == consumer.FailStore:
+	case r.Reason == consumer.FailStore || r.Reason == consumer.FailThrottled || r.Reason == consumer.FailUnavailable:
 		return &StoreError{e}
 	case r.Reason == consumer.FailDeadline || r.Reason == consumer.FailCanceled:
 		return &DeadlineError{e}

@@ -56,6 +56,11 @@ type Config struct {
 	// SearchMaxRead (API_SEARCH_MAX_READ, default 1000, 1-100000) bounds the
 	// index items one API search reads.
 	SearchMaxRead int
+	// Face is how the binary serves (set by the binary, not the
+	// environment): it picks the DynamoDB client's retry policy.
+	Face Face
+	// Retry, if set, replaces the face's retry policy (tests).
+	Retry RetryPolicy
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -168,7 +173,7 @@ func Build(ctx context.Context, c Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(awsCfg, c.AWS.dynamoDBOptions)
+	db := dynamodb.NewFromConfig(awsCfg, c.AWS.dynamoDBOptions, c.retryOptions)
 	store := dynamo.NewStore(db, c.Table, c.Index)
 	store.Retention, store.TTLAttribute = c.Retention, c.TTLAttribute
 	ignore, err := ignoreSet(phones, c.IgnorePhones)
@@ -184,6 +189,17 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		Phones:    phones,
 		Processor: &consumer.Processor{Linker: store, Phones: phones, Ignore: ignore, MaxClockSkew: c.MaxClockSkew},
 	}, nil
+}
+
+// retryOptions sets the DynamoDB client's retryer: c.Retry, else the
+// policy of c.Face (see retryPolicies for why). It overrides AWS_MAX_ATTEMPTS
+// and AWS_RETRY_MODE on purpose.
+func (c Config) retryOptions(o *dynamodb.Options) {
+	p := c.Retry
+	if p.MaxAttempts <= 0 {
+		p = RetryPolicyOf(c.Face)
+	}
+	o.Retryer = p.Retryer()
 }
 
 // The store is the consumer's linker and the API's store.
