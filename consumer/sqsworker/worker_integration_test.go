@@ -567,8 +567,8 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 
 	faultTable := newWorkerTable(t, direct)
 	faultStore := dynamo.NewStore(faulty, faultTable.Table(), "")
-	// maxReceiveCount 20: local-aws-sqs counts every visibility extension as a
-	// receive, and messages waiting in the worker's receivers get extended.
+	// maxReceiveCount 20: the SDK retries only once here, so a message may
+	// fail several receives in a row.
 	url, dlqURL := createWorkerQueueWithDLQ(t, sqsc, 2, 20)
 
 	// Many links with one or two events, and some events sent only once, so
@@ -582,6 +582,7 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 	w := &sqsworker.Worker{
 		SQS: sqsc, QueueURL: url, Processor: newWorkerProcessor(t, linker),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
+		Backoff: consumer.RetryBackoff{Base: time.Second, Max: 2 * time.Second},
 	}
 	stats := runWorkerGuarded(t, context.Background(), w, 90*time.Second)
 	proxy.Close() // waits for stalled requests: every late write has landed
