@@ -51,6 +51,6 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	}
 	log := cfg.Logger(stderr).With().Str("version", version).Logger()
 	b := a.Batch(log)
-	return &lambdahandler.Handler{Batch: b,
+	return &lambdahandler.Handler{Batch: b, SQS: a.SQS,
 		Metrics: &emf.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}}, nil
 }

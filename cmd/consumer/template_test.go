@@ -224,7 +224,7 @@ func TestTemplateIAMHasNoWildcard(t *testing.T) {
 	assert.Equal(t, []string{
 		"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem",
 		"logs:CreateLogStream", "logs:PutLogEvents",
-		"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
+		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
 	}, actions)
 }
 
