@@ -247,3 +247,15 @@ func TestTemplateAlarmsAndOutputs(t *testing.T) {
 	lg := at(t, raw, "Resources", "LogGroup", "Properties", "RetentionInDays")
 	assert.Equal(t, map[string]any{"Ref": "LogRetentionDays"}, lg)
 }
+
+// TestTemplateRetainsData: what holds data the stack does not own for good
+// (the table, both dead-letter queues, the API's audit log group) stays
+// when the stack is deleted or the resource is replaced.
+func TestTemplateRetainsData(t *testing.T) {
+	_, raw := loadTemplate(t)
+	for _, name := range []string{"Table", "DeadLetterQueue", "RuleDeadLetterQueue", "ApiLogGroup"} {
+		r := at(t, raw, "Resources", name).(map[string]any)
+		assert.Equal(t, "Retain", r["DeletionPolicy"], "%s DeletionPolicy", name)
+		assert.Equal(t, "Retain", r["UpdateReplacePolicy"], "%s UpdateReplacePolicy", name)
+	}
+}
