@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 EMULATORS := node internal/emulator/emulators.js
 TS := docs/producers-ts
 
-.PHONY: help deps run test unit check-ts bench build lint clean
+.PHONY: help deps run test unit check-ts bench chaos build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end thr
 	$(GO) test -tags integration -run '^$$' -bench Throughput -benchtime 3x -count 3 ./consumer/sqsworker | tee -a bench.out
 	$(GO) test -tags integration -run '^$$' -bench SearchLatency -benchtime 100x -count 6 ./api | tee -a bench.out
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
+
+chaos: deps ## consume through a DynamoDB fault proxy (throttling, 500s, latency, lost answers) and print the table (CHAOS_LINKS=300); not part of test
+	$(GO) test -tags 'integration chaos' -run '^TestChaos$$' -count=1 -timeout 60m ./cmd/phonelookup | grep -E '^(\||chaos:)'
 
 build: ## the CLI, and the consumer's and the API's Lambda bootstraps (ARCH=arm64|amd64) zipped under dist/
 	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/phonelookup ./cmd/phonelookup
