@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
 	"github.com/phonelookup/phonelookup/internal/faultproxy"
 )
 
@@ -28,7 +29,8 @@ func TestChaos(t *testing.T) {
 	require.NoError(t, err)
 	backoff := consumer.RetryBackoff{Base: base, Max: 8 * base}
 	invalid := max(1, links/50)
-	bodies, n := faultEvents(18, links, invalid)
+	n := links
+	bodies := consumertest.FaultEvents(18, links, invalid)
 	scenarios := []struct {
 		name  string
 		rules []faultproxy.Rule

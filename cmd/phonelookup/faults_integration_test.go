@@ -4,10 +4,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/consumer/consumertest"
 	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/internal/faultproxy"
@@ -37,31 +35,6 @@ type faultRun struct {
 	Wrong           int // items that differ from a fault-free run over the same events
 	Requests        int // DynamoDB requests through the proxy
 	LinkedShort     int // new links the summary did not count as linked
-}
-
-// faultEvents returns the bodies of n links, each seen by one or two
-// orders, some sent twice (a producer's retry), shuffled, then invalid
-// events.
-func faultEvents(seed uint64, n, invalid int) (bodies []string, links int) {
-	rng := rand.New(rand.NewPCG(seed, seed+1))
-	for i := range n {
-		user, phone := fmt.Sprintf("user-%d", i), fmt.Sprintf("+44 20 7946 %04d", i%1000)
-		orders := 1 + rng.IntN(2)
-		for o := range orders {
-			b := fmt.Sprintf(`{"eventId":"evt-%d-%d","eventType":"OrderCommitted","version":1,"source":"graphql",`+
-				`"occurredAt":"2026-11-%02dT10:00:00Z","order":{"id":"ord-%d-%d","fulfillmentType":"delivery",`+
-				`"delivery":{"dropoff":{"phoneNumber":%q}}},"user":{"cognitoId":%q}}`, i, o, 1+o, i, o, phone, user)
-			bodies = append(bodies, b)
-			if rng.IntN(4) == 0 {
-				bodies = append(bodies, b)
-			}
-		}
-	}
-	rng.Shuffle(len(bodies), func(i, j int) { bodies[i], bodies[j] = bodies[j], bodies[i] })
-	for i := range invalid {
-		bodies = append(bodies, fmt.Sprintf(`{"eventId":"bad-%d","eventType":"OrderCommitted","version":1}`, i))
-	}
-	return bodies, n
 }
 
 // runFaults sets up a table and a queue (maxReceiveCount 5, visibility 1 s),
@@ -99,9 +72,7 @@ func runFaults(t testing.TB, bodies []string, links, invalid int, backoff consum
 		out.Requests += n
 	}
 	for _, b := range receiveAllBodies(t, a.SQS, dlqURL) {
-		var ev struct{ EventID string }
-		_ = json.Unmarshal([]byte(b), &ev)
-		if len(ev.EventID) > 4 && ev.EventID[:4] == "bad-" {
+		if consumertest.IsBadEvent(b) {
 			out.DLQInvalid++
 		} else {
 			out.DLQValid++
@@ -135,22 +106,7 @@ func wrongItems(t testing.TB, getenv func(string) string, table string, bodies [
 	require.NoError(t, err)
 	got, err := emulator.ScanTable(ctx, a.DynamoDB, table)
 	require.NoError(t, err)
-	in := map[string]int{}
-	for _, it := range want {
-		in[it]++
-	}
-	wrong := 0
-	for _, it := range got {
-		if in[it] > 0 {
-			in[it]--
-		} else {
-			wrong++ // extra or changed
-		}
-	}
-	for _, n := range in {
-		wrong += n // missing
-	}
-	return wrong
+	return consumertest.ItemsWrong(want, got)
 }
 
 func sendBodies(t testing.TB, c *sqs.Client, url string, bodies []string) {
@@ -192,7 +148,8 @@ func TestConsumeThroughFaults(t *testing.T) {
 			{Fault: faultproxy.Throughput, Share: 0.3}, {Fault: faultproxy.Throttling, Share: 0.3}}},
 		{"30% HTTP 500", []faultproxy.Rule{{Fault: faultproxy.Internal, Share: 0.3}}},
 	}
-	bodies, links := faultEvents(3, 30, 2)
+	links := 30
+	bodies := consumertest.FaultEvents(3, links, 2)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runFaults(t, bodies, links, 2, consumer.RetryBackoff{Base: time.Second, Max: 4 * time.Second}, tt.rules...)
