@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/phonelookup/phonelookup/api"
+	"github.com/phonelookup/phonelookup/api/apitest"
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/consumer/consumertest"
@@ -161,4 +164,78 @@ func TestConsumeThroughFaults(t *testing.T) {
 			assert.Greater(t, r.Requests, len(bodies), "the faults made the SDK retry")
 		})
 	}
+}
+
+// TestServeThroughFaults: `phonelookup serve` (the API face's retries)
+// through the fault proxy. At 30% throttling nearly every search answers
+// 200 (the SDK's retries are not spent by earlier throttling: there is no
+// shared retry quota); when every Query throttles, or fails with HTTP 500,
+// the answer is an honest 503 of the right type with Retry-After.
+func TestServeThroughFaults(t *testing.T) {
+	table := emulator.UniqueName("serve-faults")
+	getenv := cliEnv(t, table)
+	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
+	require.Equal(t, 1, runCLI(t, getenv, "process", samplesFile).code, "samples hold invalid lines")
+	proxy, err := faultproxy.New(cliEmu.DynamoDB, 30)
+	require.NoError(t, err)
+	defer proxy.Close()
+	viaProxy := func(k string) string {
+		if k == "AWS_ENDPOINT_URL_DYNAMODB" {
+			return proxy.URL
+		}
+		return getenv(k)
+	}
+	base, _, _ := startServe(t, viaProxy, "--addr", "127.0.0.1:0")
+	search := base + "/v1/phones/%2B442079460958/customers"
+
+	proxy.SetRules(faultproxy.Bursts{}, faultproxy.Rule{Fault: faultproxy.Throughput, Share: 0.15}, faultproxy.Rule{Fault: faultproxy.Throttling, Share: 0.15})
+	statuses := map[int]int{}
+	for range 100 {
+		resp, _ := call(t, http.MethodGet, search)
+		statuses[resp.StatusCode]++
+	}
+	t.Logf("30%% throttled: %v, faults %v", statuses, proxy.Faults())
+	assert.GreaterOrEqual(t, statuses[http.StatusOK], 95, "searches answered at 30%% throttling: %v", statuses)
+
+	for _, tt := range []struct {
+		fault faultproxy.Fault
+		typ   string
+	}{{faultproxy.Throughput, api.TypeThrottled}, {faultproxy.Internal, api.TypeUnavailable}} {
+		proxy.SetRules(faultproxy.Bursts{}, faultproxy.Rule{Fault: tt.fault, Share: 1, Ops: []string{"Query"}})
+		start := time.Now()
+		resp, body := call(t, http.MethodGet, search)
+		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "every Query %s", tt.fault)
+		assert.Equal(t, tt.typ, apitest.Problem(t, body).Type, "every Query %s", tt.fault)
+		assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+		assert.Less(t, time.Since(start), 3*time.Second, "the API gives up within its budget")
+	}
+}
+
+// TestImportLegacyThroughThrottling: a long CLI command (the CLI face's
+// retries) keeps going through 60% throttling and imports exactly what it
+// imports without faults.
+func TestImportLegacyThroughThrottling(t *testing.T) {
+	table := emulator.UniqueName("legacy-faults")
+	getenv := cliEnv(t, table)
+	require.Equal(t, 0, runCLI(t, getenv, "setup").code)
+	require.Equal(t, 1, runCLI(t, getenv, "process", samplesFile).code, "3 invalid samples")
+	putLegacy(t, cliEmu.DynamoDBClient(emulator.Config()), table)
+	before := tableItems(t, table)
+	proxy, err := faultproxy.New(cliEmu.DynamoDB, 60,
+		faultproxy.Rule{Fault: faultproxy.Throughput, Share: 0.3}, faultproxy.Rule{Fault: faultproxy.Throttling, Share: 0.3})
+	require.NoError(t, err)
+	defer proxy.Close()
+	viaProxy := func(k string) string {
+		if k == "AWS_ENDPOINT_URL_DYNAMODB" {
+			return proxy.URL
+		}
+		return getenv(k)
+	}
+	r := runCLI(t, viaProxy, "import-legacy", "--segments", "2")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, importSummary{Scanned: len(before), Records: 4, Imported: 2, AlreadyLinked: 1, Unparseable: 1}, decodeImport(t, r.stdout))
+	assert.Contains(t, r.stderr, "throttled requests retried", "the throttling shows in the command's output")
+	assert.Positive(t, proxy.Faults()[faultproxy.Throughput]+proxy.Faults()[faultproxy.Throttling])
+	assert.Len(t, tableItems(t, table), len(before)+2)
+	t.Logf("faults: %v; stderr:\n%s", proxy.Faults(), r.stderr)
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -60,7 +61,7 @@ func RetryPolicyOf(f Face) RetryPolicy { return retryPolicies[f] }
 
 // Retryer returns the SDK's standard retryer (its list of retryable and
 // throttling errors) with p's attempts and backoff and no retry quota.
-func (p RetryPolicy) Retryer() aws.Retryer {
+func (p RetryPolicy) Retryer() aws.RetryerV2 {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = p.MaxAttempts
 		o.MaxBackoff = p.MaxBackoff
@@ -79,4 +80,21 @@ func (p RetryPolicy) backoff(n int, _ error) (time.Duration, error) {
 		return 0, nil
 	}
 	return rand.N(ceiling), nil
+}
+
+// countingRetryer is a retryer that counts the throttled attempts it
+// retries, so that the CLI can show the throttling it rode through.
+type countingRetryer struct {
+	aws.RetryerV2
+	throttled *atomic.Int64
+}
+
+// IsErrorRetryable is the wrapped retryer's answer; it counts a retried
+// throttle (called once per failed attempt).
+func (c countingRetryer) IsErrorRetryable(err error) bool {
+	ok := c.RetryerV2.IsErrorRetryable(err)
+	if ok && retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+		c.throttled.Add(1)
+	}
+	return ok
 }
