@@ -52,7 +52,8 @@ bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end thr
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
 
 chaos: deps ## consume through a DynamoDB fault proxy (throttling, 500s, latency, lost answers) and print the table (CHAOS_LINKS=300); not part of test
-	$(GO) test -tags 'integration chaos' -run '^TestChaos$$' -count=1 -timeout 60m ./cmd/phonelookup | grep -E '^(\||chaos:)'
+	$(GO) test -tags 'integration chaos' -run '^TestChaos$$' -count=1 -timeout 60m -v ./cmd/phonelookup > chaos.out 2>&1 || { grep -v '^{' chaos.out | tail -30; exit 1; }
+	grep -E '^(\||chaos:)' chaos.out
 
 build: ## the CLI, and the consumer's and the API's Lambda bootstraps (ARCH=arm64|amd64) zipped under dist/
 	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/phonelookup ./cmd/phonelookup
@@ -71,4 +72,4 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) -tags integration ./...
 
 clean: ## remove build output
-	rm -rf $(BIN) dist bench.out $(TS)/*/out
+	rm -rf $(BIN) dist bench.out chaos.out $(TS)/*/out

@@ -47,13 +47,21 @@ func cmdConsume(ctx context.Context, e proc, args []string) error {
 	el := time.Since(start)
 	fmt.Fprintf(e.stderr, "consume: done in %s: %d received, %d deleted, %d delete failures, %d visibility extensions, %.0f events/s\n",
 		el.Round(time.Millisecond), stats.Received, stats.Deleted, stats.DeleteFailed, stats.Extended, float64(stats.Events)/el.Seconds())
-	if n := a.ThrottledRetries(); n > 0 {
-		fmt.Fprintf(e.stderr, "consume: %d throttled requests retried, %d messages postponed, concurrency down to %d\n", n, stats.Postponed, stats.MinConcurrency)
-	}
+	reportThrottled(e, "consume", a.ThrottledRetries(),
+		fmt.Sprintf(", %d messages postponed, concurrency down to %d", stats.Postponed, stats.MinConcurrency))
 	out, err := json.Marshal(stats.Summary)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, string(out))
 	return nil
+}
+
+// reportThrottled tells on stderr how much throttling a command rode
+// through (nothing when there was none): n DynamoDB attempts throttled and
+// retried, then more.
+func reportThrottled(e proc, name string, n int64, more string) {
+	if n > 0 {
+		fmt.Fprintf(e.stderr, "%s: %d throttled requests retried%s\n", name, n, more)
+	}
 }

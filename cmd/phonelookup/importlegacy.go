@@ -87,9 +87,7 @@ func cmdImportLegacy(ctx context.Context, e proc, args []string) error {
 	scan, err := a.Store.ScanLegacy(ctx, *segments, one, progress)
 	sum.Scanned, sum.Records, sum.Foreign = scan.Scanned, scan.Records, scan.Foreign
 	p.Finish(sum.Scanned, "items scanned")
-	if n := a.ThrottledRetries(); n > 0 {
-		fmt.Fprintf(e.stderr, "import-legacy: %d throttled requests retried\n", n)
-	}
+	reportThrottled(e, "import-legacy", a.ThrottledRetries(), "")
 	if jerr := json.NewEncoder(e.stdout).Encode(sum); jerr != nil && err == nil {
 		err = jerr
 	}
