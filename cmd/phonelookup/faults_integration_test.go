@@ -179,12 +179,7 @@ func TestServeThroughFaults(t *testing.T) {
 	proxy, err := faultproxy.New(cliEmu.DynamoDB, 30)
 	require.NoError(t, err)
 	defer proxy.Close()
-	viaProxy := func(k string) string {
-		if k == "AWS_ENDPOINT_URL_DYNAMODB" {
-			return proxy.URL
-		}
-		return getenv(k)
-	}
+	viaProxy := withDynamoDB(getenv, proxy.URL)
 	base, _, _ := startServe(t, viaProxy, "--addr", "127.0.0.1:0")
 	search := base + "/v1/phones/%2B442079460958/customers"
 
@@ -225,12 +220,7 @@ func TestImportLegacyThroughThrottling(t *testing.T) {
 		faultproxy.Rule{Fault: faultproxy.Throughput, Share: 0.3}, faultproxy.Rule{Fault: faultproxy.Throttling, Share: 0.3})
 	require.NoError(t, err)
 	defer proxy.Close()
-	viaProxy := func(k string) string {
-		if k == "AWS_ENDPOINT_URL_DYNAMODB" {
-			return proxy.URL
-		}
-		return getenv(k)
-	}
+	viaProxy := withDynamoDB(getenv, proxy.URL)
 	r := runCLI(t, viaProxy, "import-legacy", "--segments", "2")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, importSummary{Scanned: len(before), Records: 4, Imported: 2, AlreadyLinked: 1, Unparseable: 1}, decodeImport(t, r.stdout))
@@ -238,4 +228,14 @@ func TestImportLegacyThroughThrottling(t *testing.T) {
 	assert.Positive(t, proxy.Faults()[faultproxy.Throughput]+proxy.Faults()[faultproxy.Throttling])
 	assert.Len(t, tableItems(t, table), len(before)+2)
 	t.Logf("faults: %v; stderr:\n%s", proxy.Faults(), r.stderr)
+}
+
+// withDynamoDB is getenv with the DynamoDB endpoint replaced by url.
+func withDynamoDB(getenv func(string) string, url string) func(string) string {
+	return func(k string) string {
+		if k == "AWS_ENDPOINT_URL_DYNAMODB" {
+			return url
+		}
+		return getenv(k)
+	}
 }

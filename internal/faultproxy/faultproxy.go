@@ -12,6 +12,7 @@ import (
 	"hash/crc32"
 	"io"
 	"log"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -176,22 +177,14 @@ func (p *Proxy) pick(op string) Rule {
 func (p *Proxy) Faults() map[Fault]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[Fault]int, len(p.faults))
-	for k, v := range p.faults {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.faults)
 }
 
 // Requests returns how many requests the proxy got for each operation.
 func (p *Proxy) Requests() map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int, len(p.ops))
-	for k, v := range p.ops {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.ops)
 }
 
 // WriteError answers status with a DynamoDB error body, with the
