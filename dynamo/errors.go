@@ -3,11 +3,13 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
 
 	"github.com/phonelookup/phonelookup/lookup"
@@ -72,4 +74,43 @@ func isUnavailable(err error) bool {
 		return true
 	}
 	return retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// mayHaveApplied watches the SDK's retries of one call: it notes a retry
+// after an error that does not say the write was refused (a 5xx, a timeout,
+// a connection lost after sending), so the call's own earlier attempt may
+// have been applied. A throttle is never applied.
+type mayHaveApplied struct{ seen atomic.Bool }
+
+// watch is the call option that wraps the call's retryer.
+func (m *mayHaveApplied) watch(o *dynamodb.Options) {
+	o.Retryer = appliedRetryer{Retryer: o.Retryer, m: m}
+}
+
+type appliedRetryer struct {
+	aws.Retryer
+	m *mayHaveApplied
+}
+
+func (r appliedRetryer) IsErrorRetryable(err error) bool {
+	ok := r.Retryer.IsErrorRetryable(err)
+	if ok && !isThrottle(err) {
+		r.m.seen.Store(true)
+	}
+	return ok
+}
+
+// ownLostWrite decides a newest-sighting write whose condition failed on a
+// retry that followed a possibly applied attempt (applied): if old's latest
+// sighting is k, the write that failed its condition was this call's own,
+// whose answer was lost. It was Linked when k is also old's first sighting
+// (the item is this sighting's), else Refreshed.
+func ownLostWrite(old *lookup.Link, sg lookup.Sighting, k seenKey, st step, applied bool) (lookup.Outcome, bool) {
+	if !applied || st != stepNewest || old == nil || old.LastOrderID != sg.OrderID || lookup.FormatTime(old.LastSeenAt) != k.at {
+		return "", false
+	}
+	if old.FirstOrderID == sg.OrderID && lookup.FormatTime(old.FirstSeenAt) == k.at {
+		return lookup.Linked, true
+	}
+	return lookup.Refreshed, true
 }

@@ -113,7 +113,8 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 			return lookup.Unchanged, nil
 		}
 		in := s.linkUpdate(sg, k, st, ttl)
-		out, err := s.db.UpdateItem(ctx, in)
+		var applied mayHaveApplied
+		out, err := s.db.UpdateItem(ctx, in, applied.watch)
 		if err == nil {
 			if st == stepNewest && len(out.Attributes) == 0 {
 				// A new item: the customer may have been forgotten.
@@ -134,6 +135,15 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 		old, err := s.itemOnFailure(ctx, ccf.Item, sg.CognitoID, sg.Phone)
 		if err != nil {
 			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+		}
+		if o, ok := ownLostWrite(old, sg, k, st, applied.seen.Load()); ok {
+			if o == lookup.Linked {
+				checked = true
+				if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
+					return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+				}
+			}
+			return o, nil
 		}
 		st = plan(old, sg, k)
 		ttl = ttlAfter(old, s.expiry(sg.OccurredAt))

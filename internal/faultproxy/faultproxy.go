@@ -65,6 +65,8 @@ type Rule struct {
 	Ops []string
 	// Latency is the wait of a Latency fault.
 	Latency time.Duration
+	// Max, if positive, is how many faults the rule gives at most.
+	Max int
 }
 
 // Bursts confine the rules to the first On of every Period since the
@@ -80,6 +82,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	rng    *rand.Rand
 	rules  []Rule
+	given  []int // faults given by each rule
 	bursts Bursts
 	faults map[Fault]int
 	ops    map[string]int
@@ -96,7 +99,7 @@ func New(target string, seed uint64, rules ...Rule) (*Proxy, error) {
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ErrorLog = log.New(io.Discard, "", 0) // clients that gave up are expected
 	p := &Proxy{forward: rp, start: time.Now(), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		rules: rules, faults: map[Fault]int{}, ops: map[string]int{}}
+		rules: rules, given: make([]int, len(rules)), faults: map[Fault]int{}, ops: map[string]int{}}
 	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
 	return p, nil
 }
@@ -105,7 +108,7 @@ func New(target string, seed uint64, rules ...Rule) (*Proxy, error) {
 func (p *Proxy) SetRules(b Bursts, rules ...Rule) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rules, p.bursts = rules, b
+	p.rules, p.bursts, p.given = rules, b, make([]int, len(rules))
 }
 
 // Operation returns the DynamoDB operation of r, from X-Amz-Target
@@ -158,12 +161,13 @@ func (p *Proxy) pick(op string) Rule {
 	got := Rule{Fault: None}
 	u := p.rng.Float64()
 	if b := p.bursts; b.Period <= 0 || time.Since(p.start)%b.Period < b.On {
-		for _, r := range p.rules {
-			if len(r.Ops) > 0 && !slices.Contains(r.Ops, op) {
+		for i, r := range p.rules {
+			if len(r.Ops) > 0 && !slices.Contains(r.Ops, op) || r.Max > 0 && p.given[i] >= r.Max {
 				continue
 			}
 			if u < r.Share {
 				got = r
+				p.given[i]++
 				break
 			}
 			u -= r.Share
