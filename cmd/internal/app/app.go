@@ -206,12 +206,15 @@ func Build(ctx context.Context, c Config) (*App, error) {
 }
 
 // retryOptions sets the DynamoDB client's retryer: c.Retry, else the
-// policy of c.Face (see retryPolicies for why). It overrides AWS_MAX_ATTEMPTS
-// and AWS_RETRY_MODE on purpose.
+// policy of c.Face (see retryPolicies for why), with AWS_MAX_ATTEMPTS's
+// attempts if set. It overrides AWS_RETRY_MODE on purpose.
 func (c Config) retryOptions(o *dynamodb.Options, throttled *atomic.Int64) {
 	p := c.Retry
 	if p.MaxAttempts <= 0 {
 		p = RetryPolicyOf(c.Face)
+	}
+	if c.AWS.MaxAttempts > 0 {
+		p.MaxAttempts = c.AWS.MaxAttempts
 	}
 	o.Retryer = countingRetryer{RetryerV2: p.Retryer(), throttled: throttled}
 }

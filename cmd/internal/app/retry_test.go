@@ -49,4 +49,12 @@ func TestRetryPolicies(t *testing.T) {
 		AWS: AWSEnv{Region: "eu-west-1", AccessKeyID: "k", SecretAccessKey: "s"}})
 	require.NoError(t, err)
 	assert.Equal(t, 2, a.DynamoDB.Options().Retryer.MaxAttempts())
+	// AWS_MAX_ATTEMPTS still caps the attempts, as the SDK documents.
+	c, err := FromEnv(func(k string) string {
+		return map[string]string{"AWS_MAX_ATTEMPTS": "1", "AWS_REGION": "eu-west-1"}[k]
+	})
+	require.NoError(t, err)
+	a, err = Build(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, 1, a.DynamoDB.Options().Retryer.MaxAttempts())
 }
