@@ -11,12 +11,12 @@ EMULATORS := node internal/emulator/emulators.js
 TS := docs/producers-ts
 CLIENT := clients/typescript
 
-.PHONY: help deps chromium run dev test unit check-ts client-ts bench build lint clean
+.PHONY: help deps chromium run dev test unit check-ts client-ts bench chaos build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package.json package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund
 	@touch $@
 
@@ -76,6 +76,10 @@ bench: deps ## benchmarks: per-event CPU path, batch concurrency, end-to-end thr
 	$(GO) test -tags integration -run '^$$' -bench SearchLatency -benchtime 100x -count 6 ./api | tee -a bench.out
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT) bench.out
 
+chaos: deps ## consume through a DynamoDB fault proxy (throttling, 500s, latency, lost answers) and print the table (CHAOS_LINKS=300); not part of test
+	$(GO) test -tags 'integration chaos' -run '^TestChaos$$' -count=1 -timeout 60m -v ./cmd/phonelookup > chaos.out 2>&1 || { grep -v '^{' chaos.out | tail -30; exit 1; }
+	grep -E '^(\||chaos:)' chaos.out
+
 build: ## the CLI, and the consumer's and the API's Lambda bootstraps (ARCH=arm64|amd64) zipped under dist/
 	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/phonelookup ./cmd/phonelookup
 	rm -rf dist/lambda dist/api && mkdir -p dist/lambda dist/api
@@ -93,4 +97,4 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) -tags integration ./...
 
 clean: ## remove build output
-	rm -rf $(BIN) dist bench.out $(TS)/*/out $(CLIENT)/dist $(CLIENT)/build
+	rm -rf $(BIN) dist bench.out chaos.out $(TS)/*/out $(CLIENT)/dist $(CLIENT)/build

@@ -339,8 +339,9 @@ func stall(op string) func(*dynamodb.Options) {
 }
 
 // TestDynamoDBFailures: DynamoDB's throttling errors, as the SDK reads them
-// from the wire, are 503 with Retry-After; its server errors are 500; a call
-// past the request's time is 503. No answer carries DynamoDB's message.
+// from the wire, are 503 throttled with Retry-After; its server errors (HTTP
+// 500) and a call past the request's time are 503 unavailable; other errors
+// are 500. No answer carries DynamoDB's message.
 func TestDynamoDBFailures(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -355,7 +356,7 @@ func TestDynamoDBFailures(t *testing.T) {
 		{"search request limit", fault("Query", 400, "RequestLimitExceeded"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeThrottled, false},
 		{"phones throttled", fault("Query", 400, "ThrottlingException"), "GET", "/v1/customers/user-a/phones", 503, api.TypeThrottled, false},
 		{"unlink throttled", fault("UpdateItem", 400, "ProvisionedThroughputExceededException"), "DELETE", "/v1/customers/user-a/phones/%2B442079460958", 503, api.TypeThrottled, false},
-		{"search internal error", fault("Query", 500, "InternalServerError"), "GET", "/v1/phones/%2B442079460958/customers", 500, "about:blank", false},
+		{"search internal error", fault("Query", 500, "InternalServerError"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeUnavailable, false},
 		{"unlink access denied", fault("UpdateItem", 400, "AccessDeniedException"), "DELETE", "/v1/customers/user-a/phones/%2B442079460958", 500, "about:blank", false},
 		{"search too slow", stall("Query"), "GET", "/v1/phones/%2B442079460958/customers", 503, api.TypeUnavailable, false},
 		{"forget's tombstone throttled", fault("UpdateItem", 400, "ProvisionedThroughputExceededException"), "DELETE", "/v1/customers/user-a", 503, api.TypeThrottled, false},

@@ -126,6 +126,7 @@ func TestStoreFailures(t *testing.T) {
 		// The store marks DynamoDB's throttles (dynamo/errors.go) as lookup.ErrBusy.
 		{"store busy", fmt.Errorf("find +44***58: %s: %w", secret, lookup.ErrBusy), 503, api.TypeThrottled, "1"},
 		{"a throttle the store did not mark", &types.ProvisionedThroughputExceededException{Message: aws.String(secret)}, 500, "about:blank", ""},
+		{"store unavailable", fmt.Errorf("find +44***58: %s: %w", secret, lookup.ErrUnavailable), 503, api.TypeUnavailable, "1"},
 		{"deadline", fmt.Errorf("operation error DynamoDB: Query, %s: %w", secret, context.DeadlineExceeded), 503, api.TypeUnavailable, "1"},
 		{"access denied", apiErr("AccessDeniedException"), 500, "about:blank", ""},
 		{"internal", &types.InternalServerError{Message: aws.String(secret)}, 500, "about:blank", ""},
@@ -166,6 +167,26 @@ func TestTimeout(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", body)
 	assert.Equal(t, api.TypeUnavailable, apitest.Problem(t, body).Type)
 	assert.Equal(t, "3", resp.Header.Get("Retry-After"))
+}
+
+// TestClientCancelled: a request whose client left before the store
+// answered is audited at info level as cancelled, with status 499, not as a
+// server error.
+func TestClientCancelled(t *testing.T) {
+	log := &auditLog{}
+	h := api.New(api.Options{Store: blockingStore{}, Phones: phones(t), Audit: log.logger(), Timeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest(http.MethodGet, "/v1/customers/user-a/phones", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	time.AfterFunc(20*time.Millisecond, cancel)
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, api.StatusClientClosed, rec.Code)
+	assert.Empty(t, rec.Body.String())
+	line := log.last(t)
+	assert.Equal(t, "info", line["level"])
+	assert.Equal(t, true, line["cancelled"])
+	assert.Equal(t, float64(api.StatusClientClosed), line["status"])
+	assert.Contains(t, line["error"], "context canceled")
 }
 
 // blockingStore answers when the context ends, with its error.

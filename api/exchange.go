@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/phonelookup/phonelookup/lookup"
 )
 
 // exchange is one request being answered, with what its audit line records.
@@ -35,6 +37,7 @@ type exchange struct {
 	read      int // index items read by a search
 	pages     int // Query pages of a search
 	err       error
+	cancelled bool // the client left before the answer: nothing was written
 }
 
 // route wraps a route's function: it checks the URI's size and the query's
@@ -134,12 +137,24 @@ func (x *exchange) noContent() {
 	x.w.WriteHeader(http.StatusNoContent)
 }
 
-// storeFailed answers a store error: 503 with Retry-After when DynamoDB
-// throttles or does not answer in time, else 500. The error itself goes to
-// the audit line only.
+// StatusClientClosed is the status audited for a request whose client
+// left before the store answered (nginx's 499): no body is sent, and it is
+// neither a server error nor an error-level line.
+const StatusClientClosed = 499
+
+// storeFailed answers a store error, classified once: 503 with Retry-After
+// when DynamoDB throttles, fails or does not answer in time, else 500. A
+// request the client abandoned gets no body and is audited as cancelled.
+// The error itself goes to the audit line only.
 func (x *exchange) storeFailed(err error, retryAfter time.Duration) {
 	x.err = err
-	p, after := storeProblem(x.ctx, err, retryAfter)
+	f := lookup.Classify(x.ctx, err)
+	if f == lookup.Cancelled {
+		x.cancelled, x.status = true, StatusClientClosed
+		x.w.WriteHeader(StatusClientClosed) // never read; not a 200 either
+		return
+	}
+	p, after := storeProblem(f, retryAfter)
 	if after > 0 {
 		x.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(after.Round(time.Second)/time.Second))))
 	}
@@ -151,9 +166,12 @@ func (x *exchange) storeFailed(err error, retryAfter time.Duration) {
 // the error (whose phones the store masks).
 func (h *handler) writeAudit(x *exchange, latency time.Duration) {
 	var e *zerolog.Event
-	if x.status >= 500 {
+	switch {
+	case x.cancelled:
+		e = h.audit.Info().Bool("cancelled", true).Str("error", errText(x.err))
+	case x.status >= 500:
 		e = h.audit.Error().AnErr("error", x.err)
-	} else {
+	default:
 		e = h.audit.Info()
 	}
 	route := x.route
@@ -211,4 +229,11 @@ func NewRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

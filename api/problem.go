@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,7 +49,7 @@ func problem(status int, typ, detail string) Problem {
 	case TypeThrottled:
 		title = "The table is throttling requests"
 	case TypeUnavailable:
-		title = "The table did not answer in time"
+		title = "The table failed or did not answer in time"
 	}
 	if typ == "" {
 		typ = "about:blank"
@@ -72,7 +70,7 @@ var (
 	errThrottled = problem(http.StatusServiceUnavailable, TypeThrottled,
 		"DynamoDB is throttling reads or writes: retry after the number of seconds in Retry-After")
 	errUnavailable = problem(http.StatusServiceUnavailable, TypeUnavailable,
-		"DynamoDB did not answer within the request's time: retry after the number of seconds in Retry-After")
+		"DynamoDB failed or did not answer within the request's time: retry after the number of seconds in Retry-After")
 	errInternal = problem(http.StatusInternalServerError, "",
 		"the request failed on the server: quote the requestId when reporting it")
 )
@@ -85,13 +83,14 @@ func errMethod() Problem {
 	return problem(http.StatusMethodNotAllowed, "", "the route does not take this method: see the Allow header")
 }
 
-// storeProblem classifies a store error once, at the edge: the problem to
-// answer and the Retry-After to send with it (0: none).
-func storeProblem(ctx context.Context, err error, retryAfter time.Duration) (Problem, time.Duration) {
-	switch {
-	case errors.Is(err, lookup.ErrBusy):
+// storeProblem is the problem to answer for a store failure, classified
+// once (lookup.Classify), and the Retry-After to send with it (0: none):
+// 503 when DynamoDB throttles, fails or does not answer in time, else 500.
+func storeProblem(f lookup.Failure, retryAfter time.Duration) (Problem, time.Duration) {
+	switch f {
+	case lookup.Throttled:
 		return errThrottled, retryAfter
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case lookup.Unavailable:
 		return errUnavailable, retryAfter
 	}
 	return errInternal, 0

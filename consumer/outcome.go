@@ -75,10 +75,12 @@ const (
 	ReasonSighting = "sighting" // the store cannot hold the sighting: lookup.ErrInvalidSighting
 
 	// Failed: the class of the failure.
-	ReasonStore    = "store"    // a store error after the SDK's retries
-	ReasonDeadline = "deadline" // the batch's deadline, not an HTTP client timeout
-	ReasonCanceled = "canceled" // the context was cancelled
-	ReasonPanic    = "panic"    // a bug
+	ReasonThrottled   = string(lookup.Throttled)   // the store throttled, after the SDK's retries
+	ReasonUnavailable = string(lookup.Unavailable) // the store failed or did not answer, after the SDK's retries
+	ReasonStore       = "store"                    // any other store error
+	ReasonDeadline    = "deadline"                 // the batch's or the message's deadline
+	ReasonCanceled    = "canceled"                 // the context was cancelled
+	ReasonPanic       = "panic"                    // a bug
 )
 
 // SkipReasons lists every reason of a Skipped outcome; consumer/emf has a
@@ -104,13 +106,37 @@ func InvalidReason(err error) string {
 	return ReasonBody
 }
 
-// failureClass returns the Reason of a store failure.
-func failureClass(ctx context.Context) string {
+// failureClass returns the Reason of a store failure: the context's end
+// first (the batch's or message's deadline, a cancellation), then
+// lookup.Classify's kind of err.
+func failureClass(ctx context.Context, err error) string {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return ReasonDeadline
 	case ctx.Err() != nil:
 		return ReasonCanceled
 	}
+	switch lookup.Classify(ctx, err) {
+	case lookup.Throttled:
+		return ReasonThrottled
+	case lookup.Unavailable:
+		return ReasonUnavailable
+	case lookup.Cancelled:
+		return ReasonCanceled
+	}
 	return ReasonStore
+}
+
+// Transient reports whether a Failed result may succeed if the message is
+// tried again later (throttled, unavailable, out of time), as opposed to
+// a bug or a store error that will not go away by waiting.
+func (r Result) Transient() bool {
+	if r.Outcome != Failed {
+		return false
+	}
+	switch r.Reason {
+	case ReasonThrottled, ReasonUnavailable, ReasonDeadline, ReasonCanceled:
+		return true
+	}
+	return false
 }

@@ -151,7 +151,7 @@ func (p *Processor) write(ctx context.Context, d Decision) Result {
 	case errors.Is(err, lookup.ErrInvalidSighting):
 		r.Outcome, r.Reason, r.Err = Invalid, InvalidReason(err), err
 	case err != nil:
-		r.Outcome, r.Reason, r.Err = Failed, failureClass(ctx), err
+		r.Outcome, r.Reason, r.Err = Failed, failureClass(ctx, err), err
 	default:
 		if r.Outcome, err = outcomeOf(out); err != nil {
 			r.Reason, r.Err = ReasonStore, err

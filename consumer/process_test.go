@@ -221,3 +221,27 @@ func TestProcessWarnsOnMissingDropoff(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreFailureReasons: a store failure is classified once: throttled and
+// unavailable are transient (the message comes back later), any other store
+// error is not.
+func TestStoreFailureReasons(t *testing.T) {
+	tests := []struct {
+		err       error
+		reason    string
+		transient bool
+	}{
+		{fmt.Errorf("link: %w", lookup.ErrBusy), consumer.ReasonThrottled, true},
+		{fmt.Errorf("link: %w", lookup.ErrUnavailable), consumer.ReasonUnavailable, true},
+		{fmt.Errorf("link: %w", context.DeadlineExceeded), consumer.ReasonUnavailable, true},
+		{errors.New("AccessDeniedException"), consumer.ReasonStore, false},
+	}
+	for _, tt := range tests {
+		p, linker := newProcessor(t)
+		linker.LinkFn = func(context.Context, lookup.Sighting) (lookup.Outcome, error) { return "", tt.err }
+		r := p.Process(context.Background(), []byte(consumertest.DeliveryBody("ord-1", "user-1", "+44 20 7946 0958")))
+		require.Equal(t, consumer.Failed, r.Outcome, "Process with %v", tt.err)
+		assert.Equal(t, tt.reason, r.Reason, "Process with %v: Reason", tt.err)
+		assert.Equal(t, tt.transient, r.Transient(), "Process with %v: Transient", tt.err)
+	}
+}

@@ -139,7 +139,7 @@ func (s *Store) ImportLegacy(ctx context.Context, cognitoID, phone string) (Impo
 		return "", err
 	}
 	outcome := Imported
-	_, err := s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, _ bool) (*dynamodb.UpdateItemInput, error) {
+	_, err := s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, _, _ bool) (*dynamodb.UpdateItemInput, error) {
 		if old == nil { // the first write, or deleted in between (a forget, a TTL): create
 			outcome = Imported
 			return s.legacyCreate(cognitoID, phone), nil

@@ -101,7 +101,12 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 	}
 	k := seenKey{lookup.FormatTime(sg.OccurredAt), sg.OrderID}
 	st := stepNewest
-	out, err := s.conditionalWrite(ctx, sg.CognitoID, sg.Phone, func(old *lookup.Link, read bool) (*dynamodb.UpdateItemInput, error) {
+	var lost lookup.Outcome // this call's own write, applied, its answer lost
+	out, err := s.conditionalWrite(ctx, sg.CognitoID, sg.Phone, func(old *lookup.Link, read, applied bool) (*dynamodb.UpdateItemInput, error) {
+		if o, ok := ownLostWrite(old, sg, k, st, applied); read && ok {
+			lost = o
+			return nil, nil
+		}
 		ttl := s.expiry(sg.OccurredAt)
 		if read {
 			st, ttl = plan(old, sg, k), ttlAfter(old, ttl)
@@ -121,9 +126,11 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
-	case out == nil:
+	case lost == lookup.Refreshed:
+		return lost, nil
+	case out == nil && lost == "":
 		return lookup.Unchanged, nil
-	case st == stepNewest && len(out.Attributes) == 0:
+	case lost == lookup.Linked || st == stepNewest && len(out.Attributes) == 0:
 		// A new item: the customer may have been forgotten.
 		if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
 			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
@@ -264,7 +271,7 @@ func (s *Store) Unlink(ctx context.Context, cognitoID, phone string) (err error)
 		return err
 	}
 	now := lookup.FormatTime(s.Now())
-	_, err = s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, read bool) (*dynamodb.UpdateItemInput, error) {
+	_, err = s.conditionalWrite(ctx, cognitoID, phone, func(old *lookup.Link, read, _ bool) (*dynamodb.UpdateItemInput, error) {
 		if read && old == nil {
 			return nil, lookup.ErrNotFound
 		}

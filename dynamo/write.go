@@ -21,7 +21,11 @@ const maxAttempts = 10
 // without a read); after a failed condition read is true and old is the item
 // the condition saw (nil: there is none). A nil write means that nothing is
 // left to write.
-type nextWrite func(old *lookup.Link, read bool) (*dynamodb.UpdateItemInput, error)
+// applied says that the failed write may have been applied all the same:
+// the SDK retried it after an attempt whose answer was lost
+// (mayHaveApplied), so the condition may have failed on the caller's own
+// write.
+type nextWrite func(old *lookup.Link, read, applied bool) (*dynamodb.UpdateItemInput, error)
 
 // conditionalWrite is the one loop of the conditional writes of the link
 // between cognitoID and phone (Link, Unlink, ImportLegacy): it writes what
@@ -31,16 +35,18 @@ type nextWrite func(old *lookup.Link, read bool) (*dynamodb.UpdateItemInput, err
 // that succeeded, nil when next asked for none.
 func (s *Store) conditionalWrite(ctx context.Context, cognitoID, phone string, next nextWrite) (*dynamodb.UpdateItemOutput, error) {
 	var old *lookup.Link
-	read := false
+	read, applied := false, false
 	for range maxAttempts {
-		in, err := next(old, read)
+		in, err := next(old, read, applied)
 		if err != nil || in == nil {
 			return nil, err
 		}
-		out, err := s.db.UpdateItem(ctx, in)
+		var watch mayHaveApplied
+		out, err := s.db.UpdateItem(ctx, in, watch.watch)
 		if err == nil {
 			return out, nil
 		}
+		applied = watch.seen.Load()
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
 			return nil, err

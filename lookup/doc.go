@@ -8,7 +8,8 @@
 // user table, with no order; it ranks after every order-backed link and its
 // view says "legacy". Found is a search's answer: the links, whether the read
 // cap truncated it, and what it read and skipped. ErrBusy marks a store error
-// that means "retry later" (throttling), ErrNotFound a missing link and
+// that means "retry later" (throttling), ErrUnavailable one where the database
+// failed or did not answer (Classify names both once), ErrNotFound a missing link and
 // ErrForgotten a write for a forgotten customer; ForgottenRef names a
 // forgotten customer by a hash, for audit lines, without naming them.
 //

@@ -48,6 +48,7 @@ func newProxy(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Face = app.FaceAPI
 	a, err := app.Build(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -44,12 +44,13 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
+	cfg.Face = app.FaceLambda
 	a, err := app.Build(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	log := cfg.Logger(stderr).With().Str("version", version).Logger()
 	b := a.Batch(log)
-	return &lambdahandler.Handler{Batch: b,
+	return &lambdahandler.Handler{Batch: b, SQS: a.SQS,
 		Metrics: &emf.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}}, nil
 }

@@ -226,7 +226,7 @@ func TestTemplateIAMHasNoWildcard(t *testing.T) {
 	assert.Equal(t, []string{
 		"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem",
 		"logs:CreateLogStream", "logs:PutLogEvents",
-		"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
+		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage",
 	}, actions)
 }
 
@@ -280,5 +280,17 @@ func TestTemplateEventSourcesTiedToDetail(t *testing.T) {
 		for _, bad := range []string{"intl." + other, "intl.not" + own, own + ".intl", ""} {
 			assert.False(t, pattern.MatchString(bad), "%s: AllowedPattern admits %q", param, bad)
 		}
+	}
+}
+
+// TestTemplateRetainsData: what holds data the stack does not own for good
+// (the table, both dead-letter queues, the API's audit log group) stays
+// when the stack is deleted or the resource is replaced.
+func TestTemplateRetainsData(t *testing.T) {
+	_, raw := loadTemplate(t)
+	for _, name := range []string{"Table", "DeadLetterQueue", "RuleDeadLetterQueue", "ApiLogGroup"} {
+		r := at(t, raw, "Resources", name).(map[string]any)
+		assert.Equal(t, "Retain", r["DeletionPolicy"], "%s DeletionPolicy", name)
+		assert.Equal(t, "Retain", r["UpdateReplacePolicy"], "%s UpdateReplacePolicy", name)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 )
 
@@ -60,7 +61,7 @@ func runConsume(cmd *cobra.Command, e proc, o consumeOptions, waitSet bool) erro
 	if o.wait < 0 || o.wait > maxWait {
 		return usagef("--wait %s: want 0s to 20s", o.wait)
 	}
-	a, err := buildTable(ctx, e, o.table)
+	a, err := buildTableFor(ctx, e, o.table, app.FaceWorker)
 	if err != nil {
 		return err
 	}
@@ -86,6 +87,8 @@ func runConsume(cmd *cobra.Command, e proc, o consumeOptions, waitSet bool) erro
 	el := time.Since(start)
 	fmt.Fprintf(e.stderr, "consume: done in %s: %d received, %d deleted, %d delete failures, %d visibility extensions, %.0f events/s\n",
 		el.Round(time.Millisecond), stats.Received, stats.Deleted, stats.DeleteFailed, stats.Extended, float64(stats.Events)/el.Seconds())
+	reportThrottled(e, "consume", a.ThrottledRetries(),
+		fmt.Sprintf(", %d messages postponed, concurrency down to %d", stats.Postponed, stats.MinConcurrency))
 	out, err := json.Marshal(stats.Summary)
 	if err != nil {
 		return err
@@ -96,4 +99,13 @@ func runConsume(cmd *cobra.Command, e proc, o consumeOptions, waitSet bool) erro
 			stats.Invalid, stats.Failed, stats.DeleteFailed, stats.Received)
 	}
 	return nil
+}
+
+// reportThrottled tells on stderr how much throttling a command rode
+// through (nothing when there was none): n DynamoDB attempts throttled and
+// retried, then more.
+func reportThrottled(e proc, name string, n int64, more string) {
+	if n > 0 {
+		fmt.Fprintf(e.stderr, "%s: %d throttled requests retried%s\n", name, n, more)
+	}
 }

@@ -75,6 +75,7 @@ func importLegacy(ctx context.Context, e proc, o importOptions) error {
 	sum := li.sum
 	sum.Scanned, sum.Records, sum.Foreign = scan.Scanned, scan.Records, scan.Foreign
 	p.Finish(sum.Scanned, "")
+	reportThrottled(e, "import-legacy", a.ThrottledRetries(), "")
 	if jerr := json.NewEncoder(e.stdout).Encode(sum); jerr != nil && err == nil {
 		err = jerr
 	}

@@ -153,13 +153,20 @@ func config(e proc, c tableFlags) (app.Config, error) {
 	return cfg, nil
 }
 
-// build wires the app from the environment and the table flags; it makes no
-// AWS call (see needTable).
+// build wires the app from the environment and the table flags, with the
+// CLI's retries; it makes no AWS call (see needTable).
 func build(ctx context.Context, e proc, c tableFlags) (*app.App, error) {
+	return buildFor(ctx, e, c, app.FaceCLI)
+}
+
+// buildFor is build for the face of a command that serves like another
+// binary (consume as the worker, serve as the API).
+func buildFor(ctx context.Context, e proc, c tableFlags, face app.Face) (*app.App, error) {
 	cfg, err := config(e, c)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Face = face
 	a, err := app.Build(ctx, cfg)
 	if err != nil {
 		return nil, &setupError{err: fmt.Errorf("configuration: %w", err)}
@@ -170,7 +177,13 @@ func build(ctx context.Context, e proc, c tableFlags) (*app.App, error) {
 // buildTable is build for a command that needs the table: it checks that
 // the table is there first (exit 3 if not).
 func buildTable(ctx context.Context, e proc, c tableFlags) (*app.App, error) {
-	a, err := build(ctx, e, c)
+	return buildTableFor(ctx, e, c, app.FaceCLI)
+}
+
+// buildTableFor is buildTable for the face of a command that serves like
+// another binary.
+func buildTableFor(ctx context.Context, e proc, c tableFlags, face app.Face) (*app.App, error) {
+	a, err := buildFor(ctx, e, c, face)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *boo
 	if !loopback && !*open {
 		return usagef("--addr %q is not a loopback address: the local API has no authentication; add --allow-non-loopback to serve it anyway", *addr)
 	}
-	a, err := buildTable(ctx, e, c)
+	a, err := buildTableFor(ctx, e, c, app.FaceAPI)
 	if err != nil {
 		return err
 	}

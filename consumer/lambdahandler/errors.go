@@ -68,7 +68,7 @@ func resultError(r consumer.Result) error {
 	switch {
 	case r.Outcome == consumer.Invalid:
 		return &InvalidEventError{e}
-	case r.Reason == consumer.ReasonStore:
+	case r.Reason == consumer.ReasonStore || r.Reason == consumer.ReasonThrottled || r.Reason == consumer.ReasonUnavailable:
 		return &StoreError{e}
 	case r.Reason == consumer.ReasonDeadline || r.Reason == consumer.ReasonCanceled:
 		return &DeadlineError{e}

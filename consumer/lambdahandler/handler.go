@@ -21,6 +21,13 @@ import (
 type Handler struct {
 	Batch   *consumer.Batch
 	Metrics *emf.Metrics // nil: no metrics
+	// SQS, if set, hides each batch item that failed for a transient reason
+	// (the store throttled or did not answer) for Backoff's delay, which
+	// grows with its receive count, before the function answers (it needs
+	// sqs:ChangeMessageVisibility on the queue). nil: the items come back
+	// after the queue's visibility timeout.
+	SQS     VisibilityChanger
+	Backoff consumer.RetryBackoff // zero: consumer.DefaultRetryBackoff
 }
 
 // Invoke handles one Lambda invocation. For an SQS batch it answers the
@@ -109,6 +116,7 @@ func (h *Handler) handleSQS(ctx context.Context, b *consumer.Batch, ev lambdaeve
 				lambdaevents.SQSBatchItemFailure{ItemIdentifier: msgs[i].ID})
 		}
 	}
+	h.postpone(ctx, b.Log, ev.Records, results)
 	if err := h.Metrics.Batch(results, time.Since(start)); err != nil {
 		b.Log.Warn().Err(err).Msg("metrics not written")
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -27,9 +28,13 @@ type SQS = sqsengine.LeaseAPI
 // flight to feed Concurrency processors, deletes only the messages that
 // succeeded, extends the visibility of messages still in progress, and on
 // cancellation stops receiving, finishes what it holds and deletes what
-// succeeded. Failed and invalid messages are left alone: they reappear after
-// the visibility timeout and, after the queue's maxReceiveCount, SQS moves
-// them to the dead-letter queue.
+// succeeded. Invalid messages and other failures are left alone: they
+// reappear after the visibility timeout and, after the queue's
+// maxReceiveCount, SQS moves them to the dead-letter queue. A message that
+// failed for a transient reason (the store throttled or did not answer) is
+// hidden for Backoff's delay, which grows with its receive count, and the
+// worker processes and receives fewer messages at once until writes succeed
+// again (back-pressure).
 type Worker struct {
 	SQS         SQS
 	QueueURL    string
@@ -53,6 +58,9 @@ type Worker struct {
 	// Progress, if set, gets a progress line every ProgressEvery (default 5 s).
 	Progress      io.Writer
 	ProgressEvery time.Duration
+	// Backoff is the hidden time of a message that failed for a transient
+	// reason (zero: consumer.DefaultRetryBackoff).
+	Backoff consumer.RetryBackoff
 }
 
 // WorkerStats is what a worker did.
@@ -66,6 +74,10 @@ type WorkerStats struct {
 	DeleteFailed  int `json:"deleteFailed"`
 	Extended      int `json:"extended"`
 	ReceiveErrors int `json:"receiveErrors"`
+	// Postponed counts failed messages hidden for a backoff.
+	Postponed int `json:"postponed"`
+	// MinConcurrency is the lowest concurrency back-pressure went down to.
+	MinConcurrency int `json:"minConcurrency"`
 }
 
 // Run consumes until ctx is cancelled (then it drains and returns nil) or,
@@ -89,6 +101,7 @@ type run struct {
 	work    context.Context
 	jobs    chan types.Message // received, to process
 	deletes chan types.Message // processed successfully, to delete
+	press   *pressure
 
 	mu    sync.Mutex
 	stats WorkerStats // the lease counts what it does; Snapshot merges
@@ -131,6 +144,7 @@ func (w *Worker) newRun(ctx context.Context) (*run, error) {
 	r.lease = &sqsengine.Lease{SQS: r.SQS, QueueURL: r.QueueURL, Visibility: r.Visibility, ReceiveCountOnly: true, Log: r.Log}
 	r.jobs = make(chan types.Message, r.Concurrency)
 	r.deletes = make(chan types.Message, r.Concurrency)
+	r.press = newPressure(r.Concurrency)
 	return r, nil
 }
 
@@ -145,8 +159,8 @@ func (r *run) run(ctx context.Context) WorkerStats {
 	defer stopReceiving()
 
 	var receivers, processors sync.WaitGroup
-	for range r.Receivers {
-		receivers.Go(func() { r.receive(receiving, stopReceiving) })
+	for i := range r.Receivers {
+		receivers.Go(func() { r.receive(receiving, stopReceiving, i) })
 	}
 	go func() { receivers.Wait(); close(r.jobs) }()
 	for range r.Concurrency {
@@ -167,10 +181,17 @@ func (r *run) run(ctx context.Context) WorkerStats {
 
 // receive hands fresh messages to the processors until ctx is cancelled or,
 // with UntilEmpty, the queue is empty (then it calls stop). A message
-// received again while held is not handed out twice.
-func (r *run) receive(ctx context.Context, stop context.CancelFunc) {
+// received again while held is not handed out twice. Receiver number i
+// waits while back-pressure has lowered the concurrency below what needs
+// it, and receives no more messages than the concurrency.
+func (r *run) receive(ctx context.Context, stop context.CancelFunc, i int) {
 	for ctx.Err() == nil {
-		fresh, again, err := r.lease.Receive(ctx, sqsengine.MaxBatchEntries, r.WaitTime)
+		limit, _ := r.press.Limit()
+		if i > 0 && i >= limit*r.Receivers/r.Concurrency {
+			_ = sqsengine.Sleep(ctx, 100*time.Millisecond)
+			continue
+		}
+		fresh, again, err := r.lease.Receive(ctx, min(limit, sqsengine.MaxBatchEntries), r.WaitTime)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -198,14 +219,18 @@ func (r *run) receive(ctx context.Context, stop context.CancelFunc) {
 	}
 }
 
-// process runs each job through the processor, within MessageTimeout:
-// successes go to the deleter; a failed or invalid message is let go, to
+// process runs each job through the processor, within MessageTimeout and
+// under back-pressure: successes go to the deleter; a message that failed
+// for a transient reason is hidden for a backoff that grows with its
+// receive count; any other failure, and an invalid message, is let go, to
 // reappear when its visibility timeout ends.
 func (r *run) process() {
 	for m := range r.jobs {
+		round := r.press.acquire()
 		ctx, cancel := context.WithTimeout(r.work, r.MessageTimeout)
 		res := r.processOne(ctx, m)
 		cancel()
+		r.press.release(round, res.Transient() && res.Reason != consumer.ReasonCanceled)
 		r.mu.Lock()
 		r.stats.Add(res.Outcome)
 		r.mu.Unlock()
@@ -215,8 +240,17 @@ func (r *run) process() {
 			r.deletes <- m
 			continue
 		}
-		res.Log(r.Log.With().Str("receiveCount", m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]).Logger(), id)
-		r.lease.Forget(id)
+		count := m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]
+		res.Log(r.Log.With().Str("receiveCount", count).Logger(), id)
+		if !res.Transient() {
+			r.lease.Forget(id)
+			continue
+		}
+		n, _ := strconv.Atoi(count)
+		r.lease.Postpone(r.work, []string{id}, r.Backoff.Delay(n))
+		r.mu.Lock()
+		r.stats.Postponed++
+		r.mu.Unlock()
 	}
 }
 
@@ -271,8 +305,9 @@ func (r *run) report(done <-chan struct{}) {
 			return
 		case <-tick.C:
 			s := r.snapshot()
-			fmt.Fprintf(r.Progress, "consume: %d received, %d done (%d linked, %d refreshed, %d unchanged, %d skipped, %d invalid, %d failed), %d deleted, %.0f/s\n",
-				s.Received, s.Events, s.Linked, s.Refreshed, s.Unchanged, s.Skipped, s.Invalid, s.Failed, s.Deleted, float64(s.Events)/time.Since(start).Seconds())
+			limit, _ := r.press.Limit()
+			fmt.Fprintf(r.Progress, "consume: %d received, %d done (%d linked, %d refreshed, %d unchanged, %d skipped, %d invalid, %d failed), %d deleted, %d postponed, concurrency %d/%d, %.0f/s\n",
+				s.Received, s.Events, s.Linked, s.Refreshed, s.Unchanged, s.Skipped, s.Invalid, s.Failed, s.Deleted, s.Postponed, limit, r.Concurrency, float64(s.Events)/time.Since(start).Seconds())
 		}
 	}
 }
@@ -284,6 +319,7 @@ func (r *run) snapshot() WorkerStats {
 	s := r.stats
 	r.mu.Unlock()
 	s.Received, s.ReceivedAgain, s.Deleted, s.DeleteFailed, s.Extended = l.Received, l.ReceivedAgain, l.Deleted, l.DeleteFailed, l.Extended
+	_, s.MinConcurrency = r.press.Limit()
 	return s
 }
 

@@ -33,6 +33,7 @@ import (
 	"github.com/phonelookup/phonelookup/consumer/sqsworker"
 	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
+	"github.com/phonelookup/phonelookup/internal/faultproxy"
 	"github.com/phonelookup/phonelookup/internal/syncbuf"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -547,7 +548,13 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 	e := workerEmulators(t)
 	cfg := emulator.Config()
 	sqsc, direct := e.SQSClient(cfg), e.DynamoDBClient(cfg)
-	proxy := newFaultProxy(t, e.DynamoDB, 42, 0.3, 2*time.Second)
+	proxy, err := faultproxy.New(e.DynamoDB, 42,
+		faultproxy.Rule{Fault: faultproxy.Internal, Share: 0.075},
+		faultproxy.Rule{Fault: faultproxy.Throughput, Share: 0.075},
+		faultproxy.Rule{Fault: faultproxy.Latency, Share: 0.075, Latency: 2500 * time.Millisecond},
+		faultproxy.Rule{Fault: faultproxy.Lost, Share: 0.075})
+	require.NoError(t, err)
+	t.Cleanup(proxy.Close)
 	faulty := e.DynamoDBClient(cfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(proxy.URL)
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
@@ -560,8 +567,8 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 
 	faultTable := newWorkerTable(t, direct)
 	faultStore := dynamo.NewStore(faulty, faultTable.Table(), "")
-	// maxReceiveCount 20: local-aws-sqs counts every visibility extension as a
-	// receive, and messages waiting in the worker's receivers get extended.
+	// maxReceiveCount 20: the SDK retries only once here, so a message may
+	// fail several receives in a row.
 	url, dlqURL := createWorkerQueueWithDLQ(t, sqsc, 2, 20)
 
 	// Many links with one or two events, and some events sent only once, so
@@ -575,17 +582,18 @@ func TestWorkerDynamoDBFaults(t *testing.T) {
 	w := &sqsworker.Worker{
 		SQS: sqsc, QueueURL: url, Processor: newWorkerProcessor(t, linker),
 		Concurrency: 10, UntilEmpty: true, Log: workerLog(t),
+		Backoff: consumer.RetryBackoff{Base: time.Second, Max: 2 * time.Second},
 	}
 	stats := runWorkerGuarded(t, context.Background(), w, 90*time.Second)
 	proxy.Close() // waits for stalled requests: every late write has landed
-	t.Logf("faults injected: %v", proxy.Counts())
+	t.Logf("faults injected: %v", proxy.Faults())
 
 	requireWorkerQueueEmpty(t, sqsc, url, "queue")
 	requireWorkerQueueEmpty(t, sqsc, dlqURL, "dead-letter queue")
 	assert.Zero(t, stats.Invalid)
 	assert.Positive(t, stats.Failed, "no message failed: the faults were not exercised")
-	for _, f := range []fault{faultInternal, faultThrottle, faultStall, faultLost} {
-		assert.Positive(t, proxy.Counts()[f], "fault %s never injected", f)
+	for _, f := range []faultproxy.Fault{faultproxy.Internal, faultproxy.Throughput, faultproxy.Latency, faultproxy.Lost} {
+		assert.Positive(t, proxy.Faults()[f], "fault %s never injected", f)
 	}
 	// No event lost: each one was linked successfully at least once.
 	linker.mu.Lock()

@@ -270,11 +270,18 @@ func (l *Lease) Forget(ids ...string) {
 // Release makes the held messages ids visible again (visibility 0) and
 // stops holding them. A message whose release fails becomes visible when
 // its visibility timeout ends.
-func (l *Lease) Release(ctx context.Context, ids []string) {
+func (l *Lease) Release(ctx context.Context, ids []string) { l.Postpone(ctx, ids, 0) }
+
+// Postpone hides the held messages ids for after (whole seconds, rounded up,
+// at most SQS's 12 hours) and stops holding them: a failed message's retry
+// delay. Released counts them. A message whose change fails becomes visible
+// when its visibility timeout ends.
+func (l *Lease) Postpone(ctx context.Context, ids []string, after time.Duration) {
+	seconds := int32(min((after+time.Second-1)/time.Second, 12*60*60))
 	for _, part := range chunks(ids) {
 		bad := map[string]string{}
 		es := l.entries(part, bad)
-		ok, failed := l.changeVisibility(ctx, es, 0)
+		ok, failed := l.changeVisibility(ctx, es, seconds)
 		for i, why := range failed {
 			bad[es[i].id] = why
 		}

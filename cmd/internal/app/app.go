@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,6 +57,11 @@ type Config struct {
 	// SearchMaxRead (API_SEARCH_MAX_READ, default 1000, 1-100000) bounds the
 	// index items one API search reads.
 	SearchMaxRead int
+	// Face is how the binary serves (set by the binary, not the
+	// environment): it picks the DynamoDB client's retry policy.
+	Face Face
+	// Retry, if set, replaces the face's retry policy (tests).
+	Retry RetryPolicy
 }
 
 // FromEnv reads the configuration; getenv is os.Getenv in production.
@@ -154,6 +160,17 @@ type App struct {
 	Store     *dynamo.Store
 	Phones    *lookup.Normalizer
 	Processor *consumer.Processor
+
+	throttled *atomic.Int64 // DynamoDB attempts throttled and retried
+}
+
+// ThrottledRetries returns how many DynamoDB attempts were throttled and
+// retried so far.
+func (a *App) ThrottledRetries() int64 {
+	if a.throttled == nil {
+		return 0
+	}
+	return a.throttled.Load()
 }
 
 // Build loads the AWS configuration the standard way, with c.AWS (read by
@@ -168,7 +185,8 @@ func Build(ctx context.Context, c Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(awsCfg, c.AWS.dynamoDBOptions)
+	throttled := new(atomic.Int64)
+	db := dynamodb.NewFromConfig(awsCfg, c.AWS.dynamoDBOptions, func(o *dynamodb.Options) { c.retryOptions(o, throttled) })
 	store := dynamo.NewStore(db, c.Table, c.Index)
 	store.Retention, store.TTLAttribute = c.Retention, c.TTLAttribute
 	ignore, err := ignoreSet(phones, c.IgnorePhones)
@@ -183,7 +201,22 @@ func Build(ctx context.Context, c Config) (*App, error) {
 		Store:     store,
 		Phones:    phones,
 		Processor: &consumer.Processor{Linker: store, Phones: phones, Ignore: ignore, MaxClockSkew: c.MaxClockSkew},
+		throttled: throttled,
 	}, nil
+}
+
+// retryOptions sets the DynamoDB client's retryer: c.Retry, else the
+// policy of c.Face (see retryPolicies for why), with AWS_MAX_ATTEMPTS's
+// attempts if set. It overrides AWS_RETRY_MODE on purpose.
+func (c Config) retryOptions(o *dynamodb.Options, throttled *atomic.Int64) {
+	p := c.Retry
+	if p.MaxAttempts <= 0 {
+		p = RetryPolicyOf(c.Face)
+	}
+	if c.AWS.MaxAttempts > 0 {
+		p.MaxAttempts = c.AWS.MaxAttempts
+	}
+	o.Retryer = countingRetryer{RetryerV2: p.Retryer(), throttled: throttled}
 }
 
 // The store is the consumer's linker and the API's store.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,6 +43,10 @@ type AWSEnv struct {
 	// WebIdentity (AWS_WEB_IDENTITY_TOKEN_FILE is set) keeps the SDK's
 	// order: web identity credentials before a profile's.
 	WebIdentity bool
+
+	// MaxAttempts (AWS_MAX_ATTEMPTS, a positive integer; 0: unset) replaces
+	// the attempts of the DynamoDB retry policy, as the SDK documents.
+	MaxAttempts int
 }
 
 // awsEnvFrom reads the AWS variables from getenv.
@@ -59,6 +64,9 @@ func awsEnvFrom(getenv func(string) string) AWSEnv {
 	}
 	if e.staticCredentials() {
 		e.SessionToken, e.AccountID = getenv("AWS_SESSION_TOKEN"), getenv("AWS_ACCOUNT_ID")
+	}
+	if n, err := strconv.Atoi(getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
+		e.MaxAttempts = n
 	}
 	return e
 }
