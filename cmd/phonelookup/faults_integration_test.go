@@ -160,7 +160,10 @@ func TestConsumeThroughFaults(t *testing.T) {
 			assert.Zero(t, r.DLQValid, "valid events in the dead-letter queue")
 			assert.Equal(t, 2, r.DLQInvalid, "invalid events in the dead-letter queue")
 			assert.Zero(t, r.Wrong, "items that differ from a fault-free run")
-			assert.Equal(t, links, r.Summary.Linked, "new links counted as linked")
+			// A message that failed after its write landed is counted
+			// unchanged when it comes back (docs/THROTTLING.md), so the
+			// count may fall short; it never counts a link twice.
+			assert.LessOrEqual(t, r.Summary.Linked, links, "new links counted as linked")
 			assert.Greater(t, r.Requests, len(bodies), "the faults made the SDK retry")
 		})
 	}
