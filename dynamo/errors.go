@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -117,4 +118,15 @@ func ownLostWrite(old *lookup.Link, sg lookup.Sighting, k seenKey, st step, appl
 		return lookup.Linked, true
 	}
 	return lookup.Refreshed, true
+}
+
+// confirmLostWrite returns the outcome of a write of its own whose answer
+// was lost, after the forgotten-customer check a new item needs.
+func (s *Store) confirmLostWrite(ctx context.Context, o lookup.Outcome, sg lookup.Sighting) (lookup.Outcome, error) {
+	if o == lookup.Linked {
+		if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
+			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
+		}
+	}
+	return o, nil
 }

@@ -137,13 +137,7 @@ func (s *Store) Link(ctx context.Context, sg lookup.Sighting) (_ lookup.Outcome,
 			return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
 		}
 		if o, ok := ownLostWrite(old, sg, k, st, applied.seen.Load()); ok {
-			if o == lookup.Linked {
-				checked = true
-				if err := s.checkForgotten(ctx, sg.CognitoID, sg.Phone); err != nil {
-					return "", fmt.Errorf("link %s: %w", lookup.MaskPhone(sg.Phone), err)
-				}
-			}
-			return o, nil
+			return s.confirmLostWrite(ctx, o, sg)
 		}
 		st = plan(old, sg, k)
 		ttl = ttlAfter(old, s.expiry(sg.OccurredAt))
