@@ -77,9 +77,12 @@ func isUnavailable(err error) bool {
 }
 
 // mayHaveApplied watches the SDK's retries of one call: it notes a retry
-// after an error that does not say the write was refused (a 5xx, a timeout,
-// a connection lost after sending), so the call's own earlier attempt may
-// have been applied. A throttle is never applied.
+// after an attempt that got no answer at all (a timeout, a connection lost
+// after sending), so the call's own earlier attempt may have been applied.
+// An answered attempt (a throttle, a 500) is not counted: DynamoDB may
+// apply a write that answers 500, but so rarely that reading a duplicate
+// event's failed condition as a lost write of its own would be the worse
+// error.
 type mayHaveApplied struct{ seen atomic.Bool }
 
 // watch is the call option that wraps the call's retryer.
@@ -94,7 +97,8 @@ type appliedRetryer struct {
 
 func (r appliedRetryer) IsErrorRetryable(err error) bool {
 	ok := r.Retryer.IsErrorRetryable(err)
-	if ok && !isThrottle(err) {
+	var resp *awshttp.ResponseError
+	if ok && !(errors.As(err, &resp) && resp.HTTPStatusCode() != 0) {
 		r.m.seen.Store(true)
 	}
 	return ok

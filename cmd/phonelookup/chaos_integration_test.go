@@ -45,7 +45,7 @@ func TestChaos(t *testing.T) {
 	}
 	fmt.Printf("chaos: %d links, %d messages (%d invalid), maxReceiveCount 5, visibility 1 s, backoff base %s, concurrency 10\n\n",
 		n, len(bodies), invalid, base)
-	fmt.Println("| fault | time | vs no fault | valid events in the DLQ | invalid in the DLQ | links wrong | requests/event | new links not counted linked | min concurrency |")
+	fmt.Println("| fault | time | vs no fault | valid events in the DLQ | invalid in the DLQ | links wrong | requests/event | counted linked (new links) | min concurrency |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	var clean time.Duration
 	for _, sc := range scenarios {
@@ -53,9 +53,9 @@ func TestChaos(t *testing.T) {
 		if sc.rules == nil {
 			clean = r.Elapsed
 		}
-		fmt.Printf("| %s | %s | %.1f× | %d | %d | %d | %.2f | %d | %d |\n", sc.name, r.Elapsed.Round(100*time.Millisecond),
+		fmt.Printf("| %s | %s | %.1f× | %d | %d | %d | %.2f | %d (%d) | %d |\n", sc.name, r.Elapsed.Round(100*time.Millisecond),
 			r.Elapsed.Seconds()/clean.Seconds(), r.DLQValid, r.DLQInvalid, r.Wrong,
-			float64(r.Requests)/float64(r.Messages), r.LinkedShort, r.Summary.MinConcurrency)
+			float64(r.Requests)/float64(r.Messages), r.Summary.Linked, r.Links, r.Summary.MinConcurrency)
 	}
 }
 
