@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -135,11 +134,7 @@ func (h *handler) customerPhones(x *exchange) {
 		x.storeFailed(err, h.retryAfter)
 		return
 	}
-	if !unlinked {
-		links = slices.DeleteFunc(links, func(l lookup.Link) bool { return !l.Active })
-	}
-	// Stable on the store's order (by phone), so ties keep an order.
-	slices.SortStableFunc(links, func(a, b lookup.Link) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
+	links = lookup.CustomerPhones(links, unlinked)
 	x.results = len(links)
 	x.json(http.StatusOK, PhonesAnswer{CognitoID: id, Phones: PhoneViews(links)})
 }

@@ -2,8 +2,11 @@
 // message (the processor's verdict, what may be shown of it), filters,
 // inspects, exports (the export file's lines are written and read here),
 // redrives and reprocesses the messages of a dead-letter queue without
-// losing one, and redrives with SQS's own move task (Native). `phonelookup
-// dlq` gives it flags, progress bars and text.
+// losing one, and redrives with SQS's own move task (Native), both reported
+// in one shape (RedriveReport). It also replays a file of events or export
+// lines through the pipeline (Replay) and checks its lines against the
+// contract (CheckLine). `phonelookup dlq`, `process` and `validate` give it
+// flags, progress bars and text.
 //
 // Every tool runs the same skeleton (Options.drain) over a
 // sqsengine.Lease: messages are received with a visibility timeout of at

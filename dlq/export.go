@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/phonelookup/phonelookup/events"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
@@ -134,4 +135,15 @@ func LineBody(line []byte) ([]byte, error) {
 		return nil, errors.New("export line: body: want a string")
 	}
 	return []byte(body), nil
+}
+
+// CheckLine holds a line against the contract as process runs it: an export
+// line as its body (LineBody), any other line as an event (events.Check).
+// The error is LineBody's, or an *events.InvalidError for the first problem.
+func CheckLine(line []byte) error {
+	body, err := LineBody(line)
+	if err != nil {
+		return err
+	}
+	return events.Check(body)
 }

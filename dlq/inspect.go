@@ -33,6 +33,9 @@ const DefaultSamples = 3
 type Inspect struct {
 	SQS      SQS
 	QueueURL string
+	// Queue names the queue in the report as the caller named it (default
+	// QueueURL).
+	Queue string
 	// Max: at most this many messages are read (0: all).
 	Max int
 	// Processor gives the verdict of a message (Describe): its dry run,
@@ -83,7 +86,7 @@ type Sample struct {
 
 // Run reads the queue and returns the report.
 func (in *Inspect) Run(ctx context.Context) (Report, error) {
-	rep := Report{Queue: in.QueueURL}
+	rep := Report{Queue: cmp.Or(in.Queue, in.QueueURL)}
 	before, err := sqsengine.QueueCounts(ctx, in.SQS, in.QueueURL)
 	if err != nil {
 		return rep, err

@@ -55,6 +55,7 @@ func TestInspect(t *testing.T) {
 	assert.Equal(t, before, counts(t, src), "counts after inspect")
 	assert.Equal(t, len(msgs), rep.Inspected)
 	assert.Equal(t, sqsengine.EndDrained, rep.End)
+	assert.Equal(t, src, rep.Queue, "named by its URL when no Queue is given")
 
 	assert.Equal(t, map[string]int{
 		"valid: would link":         6, // bare, EventBridge, SNS, EventBridge DLQ, Lambda DLQ, Lambda destination

@@ -42,30 +42,31 @@ func putRaw(t *testing.T, db *dynamodb.Client, table, name string) int {
 	return len(items)
 }
 
-// importAll runs the legacy import the way the CLI does: scan, normalise,
-// import; it returns the outcomes counted.
+// importAll runs the legacy import (ImportLegacyRecords) and returns what it
+// read and the outcomes counted (those not zero).
 func importAll(t *testing.T, s *dynamo.Store, segments int) (dynamo.LegacyScan, map[string]int) {
 	t.Helper()
 	phones, err := lookup.NewNormalizer("", 0)
 	require.NoError(t, err)
-	var mu sync.Mutex
-	counts := map[string]int{}
-	sum, err := s.ScanLegacy(context.Background(), segments, func(ctx context.Context, r dynamo.LegacyRecord) error {
-		out := "unparseable"
-		if p, err := phones.Normalize(r.Phone, ""); err == nil {
-			o, err := s.ImportLegacy(ctx, r.CognitoID, p)
-			if err != nil {
-				return err
-			}
-			out = string(o)
-		}
-		mu.Lock()
-		counts[out]++
-		mu.Unlock()
-		return nil
-	}, nil)
+	var unparseable []string
+	sum, err := s.ImportLegacyRecords(context.Background(), dynamo.LegacyImportOptions{
+		Segments:    segments,
+		Normalize:   func(raw string) (string, error) { return phones.Normalize(raw, "") },
+		Unparseable: func(masked string, _ error) { unparseable = append(unparseable, masked) },
+	})
 	require.NoError(t, err)
-	return sum, counts
+	require.Len(t, unparseable, sum.Unparseable, "each unparseable number told")
+	for _, m := range unparseable {
+		require.Contains(t, m, "*", "told masked")
+	}
+	counts := map[string]int{}
+	for k, v := range map[string]int{"imported": sum.Imported, "already-linked": sum.AlreadyLinked, "unparseable": sum.Unparseable,
+		"ignored": sum.Ignored, "forgotten": sum.Forgotten} {
+		if v > 0 {
+			counts[k] = v
+		}
+	}
+	return dynamo.LegacyScan{Scanned: sum.Scanned, Records: sum.Records, Foreign: sum.Foreign}, counts
 }
 
 func TestImportLegacyTwiceChangesNothing(t *testing.T) {

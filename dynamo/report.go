@@ -11,18 +11,20 @@ import (
 
 // SharedNumber is a phone number with the number of customers linked to it.
 type SharedNumber struct {
-	Phone     string // E.164
-	Customers int    // active, unexpired links
+	Phone     string `json:"phone"`     // E.164
+	Customers int    `json:"customers"` // active, unexpired links
 }
 
-// SharedReport is the answer of SharedNumbers.
+// SharedReport is the answer of SharedNumbers; its JSON is what
+// `phonelookup report shared --json` prints (the numbers masked there
+// unless revealed).
 type SharedReport struct {
-	Numbers []SharedNumber // at least min customers, most customers first (ties: by phone)
-	Read    int            // index items read
-	Links   int            // active, unexpired links counted
-	Foreign int            // index items that are not links (legacy records, other items of a shared table)
-	Expired int            // links whose TTL has passed (not counted)
-	Phones  int            // distinct numbers with at least one link
+	Numbers []SharedNumber `json:"numbers"` // at least min customers, most customers first (ties: by phone)
+	Links   int            `json:"links"`   // active, unexpired links counted
+	Phones  int            `json:"phones"`  // distinct numbers with at least one link
+	Read    int            `json:"read"`    // index items read
+	Foreign int            `json:"foreign"` // index items that are not links (legacy records, other items of a shared table)
+	Expired int            `json:"expired"` // links whose TTL has passed (not counted)
 }
 
 // SharedNumbers counts the active links of every number with a parallel Scan

@@ -177,6 +177,18 @@ func SortRecentFirst(links []Link) {
 	})
 }
 
+// CustomerPhones returns a customer's links as their phone numbers are
+// listed: the unlinked ones dropped unless unlinked is true, most recently
+// seen first, stable on the given order (the store's, by phone) so that
+// ties keep an order. It reorders links.
+func CustomerPhones(links []Link, unlinked bool) []Link {
+	if !unlinked {
+		links = slices.DeleteFunc(links, func(l Link) bool { return !l.Active })
+	}
+	slices.SortStableFunc(links, func(a, b Link) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
+	return links
+}
+
 // ErrBusy is wrapped by a store error that means "not now, retry later" (the
 // database throttled the request): a reader answers 503, a writer retries.
 var ErrBusy = errors.New("store busy")

@@ -114,11 +114,10 @@ samples.`, nil, nil,
 
 func dlqInspect(ctx context.Context, e proc, a *app.App, queue, url string, maxN int, asJSON bool) error {
 	opts := dlqOptions(ctx, e, a, "inspect", url, maxN)
-	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Max: maxN, Processor: a.Processor, Options: opts}).Run(ctx)
+	rep, err := (&dlq.Inspect{SQS: a.SQS, QueueURL: url, Queue: queue, Max: maxN, Processor: a.Processor, Options: opts}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", queue, err)
 	}
-	rep.Queue = queue // as given, as depth and redrive name it
 	if asJSON {
 		err = printJSON(e.stdout, rep)
 	} else {

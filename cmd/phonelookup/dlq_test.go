@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,4 +37,17 @@ func TestWriteInspectText(t *testing.T) {
 	}
 	assert.NotContains(t, text, "\nby origin:\n", "an empty section is left out")
 	assert.NotContains(t, text, "\x1b", "escaped")
+}
+
+// TestInspectTextWords: an empty queue is one line, no empty headings, and
+// the end says that nothing was consumed.
+func TestInspectTextWords(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	writeInspectText(&b, dlq.Report{Queue: "q-dlq", End: sqsengine.EndDrained})
+	assert.Equal(t, "q-dlq: 0 messages inspected (every message read; none consumed); before: 0 visible, 0 in flight\n", b.String())
+	b.Reset()
+	writeInspectText(&b, dlq.Report{Queue: "q-dlq", Inspected: 1, End: sqsengine.EndMax, ByReason: []dlq.Group{{Key: "invalid: order.id", Count: 1}}})
+	assert.Equal(t, 1, strings.Count(b.String(), ":\n"), "one section:\n%s", b.String())
+	assert.NotContains(t, b.String(), "drained")
 }

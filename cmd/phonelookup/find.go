@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -192,16 +191,12 @@ func runPhones(cmd *cobra.Command, e proc, p personFlags, user string, unlinked,
 		return err
 	}
 	links, err := a.Store.ListByCustomer(ctx, user)
-	if err == nil && !unlinked {
-		links = slices.DeleteFunc(links, func(l lookup.Link) bool { return !l.Active })
-	}
+	links = lookup.CustomerPhones(links, unlinked) // as the API lists them
 	audit(e).Str("command", "phones").Str("caller", who).Str("cognitoId", user).
 		Int("results", len(links)).Bool("done", err == nil).Msg(doneOr(err, "customer's phones listed", "customer's phones not listed"))
 	if err != nil {
 		return err
 	}
-	// As the API: stable on the store's order (by phone), so ties keep an order.
-	slices.SortStableFunc(links, func(a, b lookup.Link) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
 	if asJSON {
 		return json.NewEncoder(e.stdout).Encode(api.PhonesAnswer{CognitoID: user, Phones: api.PhoneViews(links)})
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/dynamo"
 	"github.com/phonelookup/phonelookup/internal/emulator"
 	"github.com/phonelookup/phonelookup/lookup"
 )
@@ -47,9 +48,9 @@ func tableItems(t *testing.T, table string) []string {
 	return items
 }
 
-func decodeImport(t *testing.T, stdout string) importSummary {
+func decodeImport(t *testing.T, stdout string) dynamo.LegacyImportSummary {
 	t.Helper()
-	var s importSummary
+	var s dynamo.LegacyImportSummary
 	require.NoError(t, json.Unmarshal([]byte(stdout), &s), "import-legacy stdout %q", stdout)
 	return s
 }
@@ -65,12 +66,12 @@ func TestCLIImportLegacyTwice(t *testing.T) {
 
 	r := runCLI(t, getenv, "import-legacy", "--dry-run")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, importSummary{DryRun: true, Scanned: len(before), Records: 4, Imported: 2, AlreadyLinked: 1, Unparseable: 1}, decodeImport(t, r.stdout))
+	assert.Equal(t, dynamo.LegacyImportSummary{DryRun: true, Scanned: len(before), Records: 4, Imported: 2, AlreadyLinked: 1, Unparseable: 1}, decodeImport(t, r.stdout))
 	assert.Equal(t, before, tableItems(t, table), "a dry run writes nothing")
 
 	r = runCLI(t, getenv, "import-legacy", "--segments", "3")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, importSummary{Scanned: len(before), Records: 4, Imported: 2, AlreadyLinked: 1, Unparseable: 1}, decodeImport(t, r.stdout))
+	assert.Equal(t, dynamo.LegacyImportSummary{Scanned: len(before), Records: 4, Imported: 2, AlreadyLinked: 1, Unparseable: 1}, decodeImport(t, r.stdout))
 	assert.Contains(t, r.stderr, "import-legacy: unparseable number "+lookup.MaskPhone("+222222")+" ", "masked")
 	assert.NotContains(t, r.stderr+r.stdout, "222222")
 	assert.Regexp(t, `(?m)^import-legacy: \d+ items scanned, `, r.stderr, "progress lines when stderr is not a terminal, counting items")
@@ -85,7 +86,7 @@ func TestCLIImportLegacyTwice(t *testing.T) {
 
 	r = runCLI(t, getenv, "import-legacy")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, importSummary{Scanned: len(first), Records: 4, AlreadyLinked: 3, Unparseable: 1}, decodeImport(t, r.stdout))
+	assert.Equal(t, dynamo.LegacyImportSummary{Scanned: len(first), Records: 4, AlreadyLinked: 3, Unparseable: 1}, decodeImport(t, r.stdout))
 	assert.Equal(t, first, tableItems(t, table), "the second import changes nothing")
 
 	// find: the order-backed customer first, the legacy one after, marked.

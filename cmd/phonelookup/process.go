@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -15,14 +16,6 @@ import (
 	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/termtext"
-)
-
-// chunk is how many lines are processed concurrently at a time, and
-// chunkBytes how many bytes of lines are held at most before they are run:
-// 500 lines of up to 1 MiB would hold 500 MiB.
-const (
-	chunk      = 500
-	chunkBytes = 8 << 20
 )
 
 func newProcessCmd(e proc) *cobra.Command {
@@ -84,48 +77,24 @@ func runProcess(ctx context.Context, e proc, c tableFlags, conc int, files []str
 	return nil
 }
 
-// processFile runs the JSON lines of name ("-": standard input) through b,
-// adding to sum and printing one line per invalid or failed event (the line
-// number and the reason, never the content).
+// processFile runs the JSON lines of name ("-": standard input) through b
+// (dlq.Replay), adding to sum and printing one line per invalid or failed
+// event (the line number and the reason, never the content).
 func processFile(ctx context.Context, e proc, b *consumer.Batch, name string, sum *consumer.Summary) error {
-	var msgs []consumer.Message
-	var labels []string
-	held := 0
-	flush := func() {
-		for i, res := range b.Run(ctx, msgs) {
+	return withInput(e, name, func(r io.Reader, label string) error {
+		label = termtext.Escape(label)
+		return dlq.Replay(ctx, r, b, func(n int, res consumer.Result) {
 			sum.Add(res.Outcome)
 			switch {
 			case !res.Outcome.OK():
-				fmt.Fprintf(e.stderr, "%s: %s: %s\n", labels[i], res.Outcome, termtext.Escape(fmt.Sprint(res.Err)))
+				fmt.Fprintf(e.stderr, "%s:%d: %s: %s\n", label, n, res.Outcome, termtext.Escape(fmt.Sprint(res.Err)))
 			case res.Warning == consumer.WarnNoDropoff && res.Outcome == consumer.Skipped:
-				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone and no usable account phone; nothing linked\n", labels[i], termtext.Escape(res.OrderID))
+				fmt.Fprintf(e.stderr, "%s:%d: warning: delivery order %s has no dropoff phone and no usable account phone; nothing linked\n", label, n, termtext.Escape(res.OrderID))
 			case res.Warning == consumer.WarnNoDropoff:
-				fmt.Fprintf(e.stderr, "%s: warning: delivery order %s has no dropoff phone; linked the account phone\n", labels[i], termtext.Escape(res.OrderID))
+				fmt.Fprintf(e.stderr, "%s:%d: warning: delivery order %s has no dropoff phone; linked the account phone\n", label, n, termtext.Escape(res.OrderID))
 			}
-		}
-		clear(msgs) // drop the bodies before the next lines are read
-		msgs, labels, held = msgs[:0], labels[:0], 0
-	}
-	err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
-		if lineErr != nil { // one invalid line; the rest of the file goes on
-			sum.Add(consumer.Invalid)
-			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, lineErr)
-			return
-		}
-		body, err := dlq.LineBody(line)
-		if err != nil {
-			sum.Add(consumer.Invalid)
-			fmt.Fprintf(e.stderr, "%s:%d: %s: %v\n", termtext.Escape(label), n, consumer.Invalid, err)
-			return
-		}
-		msgs = append(msgs, consumer.Message{ID: fmt.Sprint(n), Body: body})
-		labels = append(labels, fmt.Sprintf("%s:%d", termtext.Escape(label), n))
-		if held += len(body); len(msgs) == chunk || held >= chunkBytes {
-			flush()
-		}
+		})
 	})
-	flush()
-	return err
 }
 
 // dryRunStats is the summary of process --dry-run.

@@ -77,31 +77,20 @@ func reportShared(ctx context.Context, e proc, o sharedOptions) error {
 	return printShared(e, r, show, o.asJSON)
 }
 
-// printShared prints the report as JSON or as a table.
+// printShared prints the report, its numbers shown by show, as JSON or as
+// a table.
 func printShared(e proc, r dynamo.SharedReport, show func(string) string, asJSON bool) error {
-	type row struct {
-		Phone     string `json:"phone"`
-		Customers int    `json:"customers"`
-	}
-	rows := make([]row, 0, len(r.Numbers))
-	for _, n := range r.Numbers {
-		rows = append(rows, row{show(n.Phone), n.Customers})
+	for i := range r.Numbers {
+		r.Numbers[i].Phone = show(r.Numbers[i].Phone)
 	}
 	if asJSON {
-		return json.NewEncoder(e.stdout).Encode(struct {
-			Numbers []row `json:"numbers"`
-			Links   int   `json:"links"`
-			Phones  int   `json:"phones"`
-			Read    int   `json:"read"`
-			Foreign int   `json:"foreign"`
-			Expired int   `json:"expired"`
-		}{rows, r.Links, r.Phones, r.Read, r.Foreign, r.Expired})
+		return json.NewEncoder(e.stdout).Encode(r)
 	}
 	fmt.Fprintf(e.stdout, "%d link(s) over %d number(s); %d index item(s) read, %d foreign (not links), %d expired\n",
 		r.Links, r.Phones, r.Read, r.Foreign, r.Expired)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHONE\tCUSTOMERS")
-	for _, x := range rows {
+	for _, x := range r.Numbers {
 		fmt.Fprintf(tw, "%s\t%d\n", x.Phone, x.Customers)
 	}
 	return tw.Flush()

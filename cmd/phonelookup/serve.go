@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -16,9 +14,6 @@ import (
 	"github.com/phonelookup/phonelookup/api/local"
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 )
-
-// serveShutdownTimeout bounds the requests in flight at SIGINT or SIGTERM.
-const serveShutdownTimeout = 10 * time.Second
 
 func newServeCmd(e proc) *cobra.Command {
 	var c tableFlags
@@ -42,7 +37,7 @@ func newServeCmd(e proc) *cobra.Command {
 // work. There is no IAM here, so it listens on loopback unless told
 // otherwise.
 func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *bool) error {
-	loopback, err := isLoopback(*addr)
+	loopback, err := local.IsLoopback(*addr)
 	if err != nil {
 		return usagef("--addr %q: %w", *addr, err)
 	}
@@ -66,24 +61,10 @@ func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *boo
 		_ = ln.Close()
 		return err
 	}
-	srv := local.NewServer(handler)
 	fmt.Fprintf(e.stderr, "phonelookup serve: listening on http://%s (table %s)\n", ln.Addr(), a.Store.Table())
 	fmt.Fprintf(e.stderr, "phonelookup serve: the support console is at http://%s/\n", ln.Addr())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	// SIGINT or SIGTERM: finish the requests in flight, then return.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	if err := local.Serve(ctx, ln, handler); err != nil { // until SIGINT or SIGTERM
+		return err
 	}
 	fmt.Fprintln(e.stderr, "phonelookup serve: stopped")
 	return nil
@@ -101,19 +82,4 @@ func serveHandler(a *app.App, log zerolog.Logger, addr net.Addr) (http.Handler, 
 		return nil, fmt.Errorf("console: %w", err)
 	}
 	return local.Handler(local.Options{API: a.API(log, nil), Console: con, Hosts: hosts, Audit: log}), nil
-}
-
-// isLoopback reports whether addr (host:port) names only loopback
-// interfaces: "localhost" or a loopback IP. An empty host is every
-// interface.
-func isLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, err
-	}
-	if host == "localhost" {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
 }

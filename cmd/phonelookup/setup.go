@@ -2,16 +2,19 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 func newSetupCmd(e proc) *cobra.Command {
 	var c tableFlags
-	var q queueOptions
+	var q sqsengine.QueueSpec
 	var queues bool
+	var maxReceives, visibility *int
 	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "create the table and its index (and the queues) where missing; never change what exists without --update",
@@ -22,24 +25,25 @@ differs from what setup would set is printed, and --update sets them (after
 printing them).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if q.dlq == "" {
-				q.dlq = q.name + dlqSuffix
+			if q.DLQ == "" {
+				q.DLQ = q.Name + dlqSuffix
 			}
+			q.MaxReceives, q.Visibility = *maxReceives, time.Duration(*visibility)*time.Second
 			return runSetup(cmd, e, c, queues, q)
 		},
 	}
 	fs := cmd.Flags()
 	addTableFlags(fs, &c)
 	fs.BoolVar(&queues, "queues", false, "also create the queue and its dead-letter queue")
-	fs.StringVar(&q.name, "queue", defaultQueue, "queue name (with --queues)")
-	fs.StringVar(&q.dlq, "dlq", "", "dead-letter queue name (default QUEUE-dlq)")
-	q.maxReceives = intFlag(fs, "max-receives", defaultMaxReceives, 1, 1000, "receives before SQS moves a message to the dead-letter queue")
-	q.visibility = intFlag(fs, "visibility-timeout", 30, 1, 43200, "queue visibility timeout in seconds (at least 6x the Lambda timeout on AWS)")
-	fs.BoolVar(&q.update, "update", false, "set the attributes of existing queues that differ (printed first)")
+	fs.StringVar(&q.Name, "queue", defaultQueue, "queue name (with --queues)")
+	fs.StringVar(&q.DLQ, "dlq", "", "dead-letter queue name (default QUEUE-dlq)")
+	maxReceives = intFlag(fs, "max-receives", defaultMaxReceives, 1, 1000, "receives before SQS moves a message to the dead-letter queue")
+	visibility = intFlag(fs, "visibility-timeout", 30, 1, 43200, "queue visibility timeout in seconds (at least 6x the Lambda timeout on AWS)")
+	fs.BoolVar(&q.Update, "update", false, "set the attributes of existing queues that differ (printed first)")
 	return cmd
 }
 
-func runSetup(cmd *cobra.Command, e proc, c tableFlags, queues bool, q queueOptions) error {
+func runSetup(cmd *cobra.Command, e proc, c tableFlags, queues bool, q sqsengine.QueueSpec) error {
 	ctx := cmd.Context()
 	a, err := build(ctx, e, c)
 	if err != nil {

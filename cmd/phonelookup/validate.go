@@ -42,16 +42,15 @@ func cmdValidate(e proc, files []string) error {
 	for _, name := range files {
 		err := eachLine(e, name, func(label string, n int, line []byte, lineErr error) {
 			st.Lines++
-			field, reason := lineProblem(line, lineErr)
-			switch {
-			case reason == "":
+			if lineErr == nil {
+				lineErr = dlq.CheckLine(line)
+			}
+			if lineErr == nil {
 				st.Valid++
 				return
-			case field != "":
-				reason = field + ": " + reason
 			}
 			st.Invalid++
-			fmt.Fprintf(e.stderr, "%s:%d: invalid: %s\n", termtext.Escape(label), n, termtext.Escape(reason))
+			fmt.Fprintf(e.stderr, "%s:%d: invalid: %s\n", termtext.Escape(label), n, termtext.Escape(problem(lineErr)))
 		})
 		if err != nil {
 			return err
@@ -66,23 +65,16 @@ func cmdValidate(e proc, files []string) error {
 	return nil
 }
 
-// lineProblem returns the field ("" for the body) and the reason of the
-// first problem of line (events.Check), or reason "" when the contract
-// holds. A `dlq export` line is checked as its body (dlq.LineBody), as
-// process runs it.
-func lineProblem(line []byte, lineErr error) (field, reason string) {
-	if lineErr != nil {
-		return "", lineErr.Error()
-	}
-	line, err := dlq.LineBody(line)
-	if err != nil {
-		return "", err.Error()
-	}
+// problem is what validate says of a line that breaks the contract: the
+// field and the reason of an *events.InvalidError ("order.id: ..."), else
+// the error.
+func problem(err error) string {
 	var inv *events.InvalidError
-	if err := events.Check(line); errors.As(err, &inv) {
-		return inv.Field, inv.Reason
-	} else if err != nil {
-		return "", err.Error()
+	switch {
+	case !errors.As(err, &inv):
+		return err.Error()
+	case inv.Field == "":
+		return inv.Reason
 	}
-	return "", ""
+	return inv.Field + ": " + inv.Reason
 }

@@ -27,5 +27,8 @@
 // Each call is bounded by CallTimeout.
 //
 // It also reads the queue attributes these need: the approximate counts, the
-// visibility timeout and the ARN.
+// visibility timeout and the ARN; resolves a queue by name or URL
+// (QueueURL); and sets queues up (EnsureQueues: a queue and its dead-letter
+// queue created where missing, an existing one compared with the spec and
+// changed only when asked), returning the differences as data.
 package sqsengine

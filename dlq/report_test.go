@@ -1,17 +1,14 @@
-package main
+package dlq
 
 import (
-	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phonelookup/phonelookup/dlq"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
@@ -31,15 +28,15 @@ func keys(t *testing.T, v any) (all, null []string) {
 	return slices.Sorted(maps.Keys(m)), null
 }
 
-// TestRedriveReportOneShape: both modes print the same keys; what a mode
+// TestRedriveReportOneShape: both modes give the same keys; what a mode
 // cannot know is null. Before, native printed an ARN as source and
 // status/toMove, client a URL and end/after.
 func TestRedriveReportOneShape(t *testing.T) {
 	t.Parallel()
 	const url = "http://localhost/000000000000/q-dlq"
-	native := nativeReport("q-dlq", url, "", dlq.NativeResult{Mode: dlq.ModeNative, Status: "COMPLETED", Moved: 3, ToMove: 0})
-	client := clientReport("q-dlq", dlq.RedriveSummary{Mode: dlq.ModeClient, Source: url, Destination: "http://localhost/000000000000/q", Moved: 3,
-		Drained: dlq.Drained{Received: 3, End: sqsengine.EndDrained}})
+	native := NativeResult{Mode: ModeNative, Status: "COMPLETED", Moved: 3, ToMove: 0}.Report("q-dlq", url, "")
+	client := RedriveSummary{Mode: ModeClient, Source: url, Destination: "http://localhost/000000000000/q", Moved: 3,
+		Drained: Drained{Received: 3, End: sqsengine.EndDrained}}.Report("q-dlq")
 	nk, nn := keys(t, native)
 	ck, cn := keys(t, client)
 	assert.Equal(t, nk, ck, "the same keys in both modes")
@@ -51,15 +48,23 @@ func TestRedriveReportOneShape(t *testing.T) {
 	assert.Equal(t, url, native.Source, "a URL in both modes")
 }
 
-// TestInspectTextWords: an empty queue is one line, no empty headings, and
-// the end says that nothing was consumed.
-func TestInspectTextWords(t *testing.T) {
+// The status of a redrive says how it ended, in both modes.
+func TestRedriveReportStatus(t *testing.T) {
 	t.Parallel()
-	var b bytes.Buffer
-	writeInspectText(&b, dlq.Report{Queue: "q-dlq", End: sqsengine.EndDrained})
-	assert.Equal(t, "q-dlq: 0 messages inspected (every message read; none consumed); before: 0 visible, 0 in flight\n", b.String())
-	b.Reset()
-	writeInspectText(&b, dlq.Report{Queue: "q-dlq", Inspected: 1, End: sqsengine.EndMax, ByReason: []dlq.Group{{Key: "invalid: order.id", Count: 1}}})
-	assert.Equal(t, 1, strings.Count(b.String(), ":\n"), "one section:\n%s", b.String())
-	assert.NotContains(t, b.String(), "drained")
+	for _, tc := range []struct {
+		name string
+		got  RedriveReport
+		want string
+	}{
+		{"native failed", NativeResult{Status: "FAILED", FailureReason: "AccessDenied"}.Report("q", "u", "d"), "failed"},
+		{"native interrupted", NativeResult{Status: "CANCELLED", Interrupted: true}.Report("q", "u", "d"), "interrupted"},
+		{"client failed", RedriveSummary{Failed: 1, Drained: Drained{End: sqsengine.EndDrained}}.Report("q"), "failed"},
+		{"client interrupted", RedriveSummary{Failed: 1, Drained: Drained{End: sqsengine.EndInterrupted}}.Report("q"), "interrupted"},
+		{"client unconfirmed", RedriveSummary{Drained: Drained{End: sqsengine.EndUnconfirmed}}.Report("q"), "stopped"},
+		{"client at max", RedriveSummary{Drained: Drained{End: sqsengine.EndMax}}.Report("q"), "completed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.got.Status)
+		})
+	}
 }
