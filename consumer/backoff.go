@@ -11,8 +11,11 @@ import (
 // receives span about four minutes (15 s, 30 s, 1 min, 2 min between them),
 // so a queue's maxReceiveCount of 5 outlasts minutes of throttling instead
 // of seconds. Invalid events are not backed off: they reach the dead-letter
-// queue at the pace of the visibility timeout, as before.
-type RetryBackoff struct{ Base, Max time.Duration }
+// queue at the pace of the visibility timeout, as before. Min is a floor:
+// the queue's visibility timeout, so that a backoff never brings a message
+// back sooner than the queue would have (which would spend its receives
+// faster, not slower).
+type RetryBackoff struct{ Base, Max, Min time.Duration }
 
 // DefaultRetryBackoff is the backoff of both consumer faces.
 var DefaultRetryBackoff = RetryBackoff{Base: 15 * time.Second, Max: 5 * time.Minute}
@@ -20,7 +23,8 @@ var DefaultRetryBackoff = RetryBackoff{Base: 15 * time.Second, Max: 5 * time.Min
 // Delay is the hidden time after a failure at receive number receives (1 for
 // the first receive; below 1 counts as 1): drawn from [d/2, d] with
 // d = min(Max, Base·2^(receives-1)), so that messages that failed together
-// do not come back together. A zero field takes DefaultRetryBackoff's.
+// do not come back together, and never under Min. A zero Base or Max takes
+// DefaultRetryBackoff's.
 func (b RetryBackoff) Delay(receives int) time.Duration {
 	if b.Base <= 0 {
 		b.Base = DefaultRetryBackoff.Base
@@ -32,5 +36,5 @@ func (b RetryBackoff) Delay(receives int) time.Duration {
 	if shift := max(receives, 1) - 1; shift < 30 && b.Base<<shift < b.Max {
 		d = b.Base << shift
 	}
-	return d/2 + rand.N(d/2+1)
+	return max(d/2+rand.N(d/2+1), b.Min)
 }

@@ -31,3 +31,16 @@ func TestRetryBackoff(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, total, 2*time.Minute, "four default backoffs")
 }
+
+// TestRetryBackoffFloor: a backoff never hides a message for less than Min
+// (the queue's visibility timeout): with a 180 s visibility, each of the
+// first receives waits at least as long as without the backoff.
+func TestRetryBackoffFloor(t *testing.T) {
+	b := consumer.RetryBackoff{Min: 180 * time.Second}
+	for n := 0; n <= 6; n++ {
+		for range 20 {
+			assert.GreaterOrEqual(t, b.Delay(n), 180*time.Second, "Delay(%d) with Min 180s", n)
+		}
+	}
+	assert.LessOrEqual(t, consumer.RetryBackoff{Min: time.Second}.Delay(1), 15*time.Second, "a low floor leaves the backoff as it is")
+}

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
+	"github.com/phonelookup/phonelookup/consumer"
 	"github.com/phonelookup/phonelookup/consumer/emf"
 	"github.com/phonelookup/phonelookup/consumer/lambdahandler"
 )
@@ -49,8 +52,28 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	if err != nil {
 		return nil, err
 	}
+	visibility, err := queueVisibility(getenv)
+	if err != nil {
+		return nil, err
+	}
 	log := cfg.Logger(stderr).With().Str("version", version).Logger()
 	b := a.Batch(log)
-	return &lambdahandler.Handler{Batch: b, SQS: a.SQS,
+	return &lambdahandler.Handler{Batch: b, SQS: a.SQS, Backoff: consumer.RetryBackoff{Min: visibility},
 		Metrics: &emf.Metrics{Namespace: cfg.MetricsNamespace, Dimensions: cfg.MetricsDimensions, W: stdout}}, nil
+}
+
+// queueVisibility reads CONSUMER_QUEUE_VISIBILITY (the queue's visibility
+// timeout in seconds, set by the template; unset: 0), the floor of the
+// backoff of a message that failed for a transient reason: a backoff never
+// brings it back sooner than the queue would have.
+func queueVisibility(getenv func(string) string) (time.Duration, error) {
+	v := getenv("CONSUMER_QUEUE_VISIBILITY")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 43200 {
+		return 0, fmt.Errorf("CONSUMER_QUEUE_VISIBILITY=%q: want whole seconds from 0 to 43200", v)
+	}
+	return time.Duration(n) * time.Second, nil
 }

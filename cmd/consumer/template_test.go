@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/awslabs/goformation/v7"
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -98,6 +99,8 @@ func TestTemplateFunction(t *testing.T) {
 	// The env names the template sets are exactly names the code reads.
 	read := map[string]bool{}
 	_, err = app.FromEnv(func(k string) string { read[k] = true; return "" })
+	require.NoError(t, err)
+	_, err = queueVisibility(func(k string) string { read[k] = true; return "" })
 	require.NoError(t, err)
 	set := slices.Sorted(maps.Keys(f.Environment.Variables))
 	for _, k := range set {
@@ -293,4 +296,18 @@ func TestTemplateRetainsData(t *testing.T) {
 		assert.Equal(t, "Retain", r["DeletionPolicy"], "%s DeletionPolicy", name)
 		assert.Equal(t, "Retain", r["UpdateReplacePolicy"], "%s UpdateReplacePolicy", name)
 	}
+}
+
+// TestTemplateBackoffFloor: the consumer's backoff floor is the queue's own
+// visibility timeout (the same mapping), so a backoff never brings a
+// message back sooner than the queue would.
+func TestTemplateBackoffFloor(t *testing.T) {
+	_, raw := loadTemplate(t)
+	env := at(t, raw, "Resources", "ConsumerFunction", "Properties", "Environment", "Variables", "CONSUMER_QUEUE_VISIBILITY")
+	assert.Equal(t, at(t, raw, "Resources", "Queue", "Properties", "VisibilityTimeout"), env)
+	d, err := queueVisibility(func(string) string { return "180" })
+	require.NoError(t, err)
+	assert.Equal(t, 180*time.Second, d)
+	_, err = queueVisibility(func(string) string { return "3m" })
+	assert.Error(t, err, "whole seconds only")
 }

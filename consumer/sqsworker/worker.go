@@ -129,6 +129,7 @@ func (w *Worker) newRun(ctx context.Context) (*run, error) {
 	if r.Visibility < time.Second {
 		return nil, fmt.Errorf("visibility timeout %s: want at least 1s", r.Visibility)
 	}
+	r.Backoff.Min = max(r.Backoff.Min, r.Visibility) // a backoff never shortens the queue's own wait
 	if r.WaitTime <= 0 {
 		r.WaitTime = 20 * time.Second
 		if r.UntilEmpty {
