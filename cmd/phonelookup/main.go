@@ -44,6 +44,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/phonelookup/phonelookup/cmd/internal/app"
 	"github.com/phonelookup/phonelookup/internal/termtext"
@@ -191,11 +192,18 @@ func buildTableFor(ctx context.Context, e proc, c tableFlags, face app.Face) (*a
 }
 
 // needTable checks that the configured table exists.
+// A role without dynamodb:DescribeTable (a least-privilege support role
+// has only the reads and writes it needs) cannot check: the command goes on
+// and its own calls tell.
 func needTable(ctx context.Context, a *app.App) error {
 	_, err := a.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &a.Config.Table})
 	var nf *ddbtypes.ResourceNotFoundException
 	if errors.As(err, &nf) {
 		return &setupError{err: fmt.Errorf("table %s does not exist: create it with 'phonelookup setup', or name another with --table or LOOKUP_TABLE", a.Config.Table)}
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException" {
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("table %s: %w", a.Config.Table, err)
