@@ -133,7 +133,9 @@ async function search(phone, region, focus) {
   if (a.customers.length === 0) {
     show(el("div", {}, el("h2", {}, "No customer has this number"),
       el("p", {}, "Searched: ", el("code", {}, a.phone))), focus);
-  } else if (a.customers.length === 1) {
+  } else if (a.customers.length === 1 && !a.truncated) {
+    // One customer, and no more beyond the list: straight to their page.
+    // One shown of more (truncated) is a list, as resolveByPhone says.
     go(customerURL(a.customers[0].cognitoId), true);
   } else {
     show(selection(a), focus);
