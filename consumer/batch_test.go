@@ -245,7 +245,7 @@ func TestProcessOutcomes(t *testing.T) {
 			return "", fmt.Errorf("%w: source", lookup.ErrInvalidSighting)
 		}, consumer.Invalid, "sighting"},
 		{"deadline exceeded", expired, ctxErr, consumer.Failed, "deadline"},
-		{"context canceled", canceled, ctxErr, consumer.Failed, "canceled"},
+		{"context canceled", canceled, ctxErr, consumer.Failed, "cancelled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,7 +79,7 @@ const (
 	ReasonUnavailable = string(lookup.Unavailable) // the store failed or did not answer, after the SDK's retries
 	ReasonStore       = "store"                    // any other store error
 	ReasonDeadline    = "deadline"                 // the batch's or the message's deadline
-	ReasonCanceled    = "canceled"                 // the context was cancelled
+	ReasonCanceled    = string(lookup.Cancelled)   // the context was cancelled
 	ReasonPanic       = "panic"                    // a bug
 )
 
