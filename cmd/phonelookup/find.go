@@ -254,7 +254,7 @@ func runUnlink(cmd *cobra.Command, e proc, p personFlags, user, raw, region stri
 		Bool("done", err == nil).Msg(doneOr(err, "link unlinked", "link not unlinked"))
 	if err != nil {
 		if errors.Is(err, lookup.ErrNotFound) {
-			return fmt.Errorf("no link between %s and %s: check both with 'phonelookup phones --user %[1]s'", user, phone)
+			return fmt.Errorf("no link between %s and %s: check with 'phonelookup phones --user %[1]s'", user, lookup.MaskPhone(phone))
 		}
 		return err
 	}

@@ -233,7 +233,8 @@ func TestCLI(t *testing.T) {
 			assert.Equal(t, want, got, "find %s after replay = %+v, want %+v", phone, got, want)
 		}},
 		{"unlink an unknown link", []string{"unlink", "--user", "user-nobody", "--phone", phone}, 1, func(t *testing.T, r cliResult) {
-			assert.Contains(t, r.stderr, "no link between user-nobody and +442079460958", "unlink stderr = %q", r.stderr)
+			assert.Contains(t, r.stderr, "no link between user-nobody and +44********58", "unlink stderr = %q", r.stderr)
+			assert.NotContains(t, r.stderr, "+442079460958", "the number is masked")
 		}},
 		{"unlink without --phone", []string{"unlink", "--user", userA}, 2, nil},
 		{"unlink with a bad user id", []string{"unlink", "--user", "a b", "--phone", phone}, 2, nil},
