@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -388,5 +389,24 @@ func TestProcessDryRun(t *testing.T) {
 	assert.Equal(t, "phonelookup process: 3 of 5 events invalid (dry run: nothing written)\n", r.stderr)
 	for _, secret := range []string{"7946 0958", "+442079460958", "secret-customer-id", "not json"} {
 		assert.NotContains(t, r.stdout, secret, "process --dry-run prints content")
+	}
+}
+
+// TestConsoleHost: serve sends the browser to a loopback address when it
+// listens on every interface.
+func TestConsoleHost(t *testing.T) {
+	for _, tt := range []struct{ addr, want string }{
+		{"127.0.0.1:8080", "127.0.0.1:8080"},
+		{"0.0.0.0:8080", "127.0.0.1:8080"},
+		{"[::]:9000", "127.0.0.1:9000"},
+		{"[::1]:8080", "[::1]:8080"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", tt.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := consoleHost(a); got != tt.want {
+			t.Errorf("consoleHost(%s) = %s, want %s", tt.addr, got, tt.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -62,7 +63,7 @@ func cmdServe(ctx context.Context, e proc, c tableFlags, addr *string, open *boo
 		return err
 	}
 	fmt.Fprintf(e.stderr, "phonelookup serve: listening on http://%s (table %s)\n", ln.Addr(), a.Store.Table())
-	fmt.Fprintf(e.stderr, "phonelookup serve: the support console is at http://%s/\n", ln.Addr())
+	fmt.Fprintf(e.stderr, "phonelookup serve: the support console is at http://%s/\n", consoleHost(ln.Addr()))
 	if err := local.Serve(ctx, ln, handler); err != nil { // until SIGINT or SIGTERM
 		return err
 	}
@@ -82,4 +83,16 @@ func serveHandler(a *app.App, log zerolog.Logger, addr net.Addr) (http.Handler, 
 		return nil, fmt.Errorf("console: %w", err)
 	}
 	return local.Handler(local.Options{API: a.API(log, nil), Console: con, Hosts: hosts, Audit: log}), nil
+}
+
+// consoleHost is the address to open the console at: the listening one, or
+// 127.0.0.1 with its port when it listens on every interface (0.0.0.0 or
+// [::] is not an address a browser should be sent to, nor one the Host
+// allow-list answers).
+func consoleHost(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
