@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/events/contract"
 	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
@@ -138,12 +138,12 @@ func LineBody(line []byte) ([]byte, error) {
 }
 
 // CheckLine holds a line against the contract as process runs it: an export
-// line as its body (LineBody), any other line as an event (events.Check).
+// line as its body (LineBody), any other line as an event (contract.Check).
 // The error is LineBody's, or an *events.InvalidError for the first problem.
 func CheckLine(line []byte) error {
 	body, err := LineBody(line)
 	if err != nil {
 		return err
 	}
-	return events.Check(body)
+	return contract.Check(body)
 }

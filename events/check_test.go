@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/events/contract"
 )
 
 // TestCheck: on every testdata line, Check accepts exactly what Decode
@@ -17,7 +18,7 @@ func TestCheck(t *testing.T) {
 	for _, l := range allJSONL(t) {
 		t.Run(l.Name, func(t *testing.T) {
 			_, _, decodeErr := events.Decode(l.Data)
-			err := events.Check(l.Data)
+			err := contract.Check(l.Data)
 			if decodeErr == nil {
 				assert.NoError(t, err, "Check(%q) (%s)", l.Data, l.Why)
 				return

@@ -11,16 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phonelookup/phonelookup/events"
+	"github.com/phonelookup/phonelookup/events/contract"
 )
 
 // schemaID is the $id of ordercommitted.schema.json.
 const schemaID = "https://phonelookup.example/schemas/ordercommitted-v1.json"
 
-// compileSchema returns the schema as events compiles it (ContractSchema:
+// compileSchema returns the schema as the contract check compiles it (contract.Schema:
 // format assertion on, so that date-time is checked).
 func compileSchema(t testing.TB) *jsonschema.Schema {
 	t.Helper()
-	sch, err := events.ContractSchema()
+	sch, err := contract.Schema()
 	require.NoError(t, err, "compile schema")
 	return sch
 }
