@@ -7,12 +7,11 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
 
 	"github.com/phonelookup/phonelookup/consumer"
+	"github.com/phonelookup/phonelookup/internal/sqsengine"
 )
 
 // VisibilityChanger is the SQS call that hides the batch's failed items
@@ -35,7 +34,7 @@ func (h *Handler) postpone(ctx context.Context, log zerolog.Logger, recs []lambd
 	if h.SQS == nil {
 		return
 	}
-	byQueue := map[string][]types.ChangeMessageVisibilityBatchRequestEntry{}
+	byQueue := map[string][]sqsengine.VisibilityChange{}
 	for i, r := range results {
 		if !r.Transient() || recs[i].ReceiptHandle == "" {
 			continue
@@ -46,8 +45,7 @@ func (h *Handler) postpone(ctx context.Context, log zerolog.Logger, recs []lambd
 		}
 		n, _ := strconv.Atoi(recs[i].Attributes["ApproximateReceiveCount"])
 		secs := int32(min((h.Backoff.Delay(n)+time.Second-1)/time.Second, 12*60*60))
-		byQueue[url] = append(byQueue[url], types.ChangeMessageVisibilityBatchRequestEntry{
-			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(recs[i].ReceiptHandle), VisibilityTimeout: secs})
+		byQueue[url] = append(byQueue[url], sqsengine.VisibilityChange{Handle: recs[i].ReceiptHandle, Seconds: secs})
 	}
 	if len(byQueue) == 0 {
 		return
@@ -57,17 +55,12 @@ func (h *Handler) postpone(ctx context.Context, log zerolog.Logger, recs []lambd
 		callCtx, cancel = context.WithDeadline(context.WithoutCancel(ctx), d.Add(-100*time.Millisecond))
 	}
 	defer cancel()
-	for url, es := range byQueue {
-		for start := 0; start < len(es); start += 10 {
-			part := es[start:min(start+10, len(es))]
-			out, err := h.SQS.ChangeMessageVisibilityBatch(callCtx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: part})
-			switch {
-			case err != nil:
-				log.Warn().Err(err).Int("messages", len(part)).Msg("backoff not set; the messages return after the visibility timeout")
-			case len(out.Failed) > 0:
-				log.Warn().Int("messages", len(out.Failed)).Str("error", aws.ToString(out.Failed[0].Message)).
-					Msg("backoff not set; the messages return after the visibility timeout")
-			}
+	for url, cs := range byQueue {
+		_, failed := sqsengine.ChangeVisibility(callCtx, h.SQS, url, cs)
+		for _, why := range failed { // one line for the queue, with one of the reasons
+			log.Warn().Int("messages", len(failed)).Str("error", why).
+				Msg("backoff not set; the messages return after the visibility timeout")
+			break
 		}
 	}
 }

@@ -297,22 +297,13 @@ func (l *Lease) Postpone(ctx context.Context, ids []string, after time.Duration)
 	}
 }
 
-// changeVisibility sets the visibility timeout of es (at most
-// MaxBatchEntries) to seconds.
+// changeVisibility sets the visibility timeout of es to seconds.
 func (l *Lease) changeVisibility(ctx context.Context, es []entry, seconds int32) (ok []int, failed map[int]string) {
-	return batchCall(ctx, len(es), true, func(ctx context.Context, idx []int) (answer, error) {
-		in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &l.QueueURL}
-		for _, i := range idx {
-			in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{
-				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(es[i].handle), VisibilityTimeout: seconds,
-			})
-		}
-		out, err := l.SQS.ChangeMessageVisibilityBatch(ctx, in)
-		if err != nil {
-			return answer{}, err
-		}
-		return answerOf(out.Successful, func(e types.ChangeMessageVisibilityBatchResultEntry) *string { return e.Id }, out.Failed), nil
-	})
+	cs := make([]VisibilityChange, len(es))
+	for i, e := range es {
+		cs[i] = VisibilityChange{Handle: e.handle, Seconds: seconds}
+	}
+	return ChangeVisibility(ctx, l.SQS, l.QueueURL, cs)
 }
 
 // extend pushes back the visibility of held messages with less than half of
